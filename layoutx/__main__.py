@@ -1,0 +1,5 @@
+import sys
+
+from layoutx.cli import main
+
+sys.exit(main())

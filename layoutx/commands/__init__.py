@@ -1,0 +1,1 @@
+"""Command-line commands of the pure-Python core."""

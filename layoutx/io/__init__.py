@@ -1,0 +1,1 @@
+"""Getting images: local files, bytes, and the challenge's image links."""
