@@ -15,6 +15,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "values": ("layoutx.commands.values", "parse every entity_value of a train.csv and count failures by reason"),
     "evaluate": ("layoutx.commands.evaluate", "score predictions against gold with the challenge F1"),
     "sanity": ("layoutx.commands.sanity", "check a submission the way the official sanity script does"),
+    "download": ("layoutx.io.download", "download the images of a challenge CSV (concurrent, resumable)"),
+    "ocr": ("layoutx.ocr.cli", "OCR the images of a CSV into the on-disk OCR cache"),
+    "weak-labels": ("layoutx.labels.cli", "match train.csv values to OCR words and build a training dataset"),
+    "synth": ("layoutx.synth.cli", "generate labeled synthetic product images"),
+    "report": ("layoutx.report", "draw predictions, OCR words and tagged spans on the images (PNG + HTML)"),
+    "bench": ("layoutx.bench", "benchmarks (ocr, train, predict); JSON on the last line"),
 }
 
 

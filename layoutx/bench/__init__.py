@@ -1,0 +1,29 @@
+"""`python -m layoutx bench WHAT`: speed/memory benchmarks, each printing one JSON object as its last line.
+
+Targets live here, not in timed tests: a benchmark compares against a baseline in the same run on the
+same inputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+# benchmark name -> module exposing add_arguments(parser) and run(args) -> int
+BENCHMARKS: dict[str, str] = {
+    "ocr": "layoutx.bench.ocr",
+    "train": "layoutx.bench.train",
+    "predict": "layoutx.bench.predict",
+}
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="bench", metavar="BENCH", required=True)
+    for name, module_name in BENCHMARKS.items():
+        module = importlib.import_module(module_name)
+        sp = sub.add_parser(name, help=(module.__doc__ or "").strip().splitlines()[0])
+        module.add_arguments(sp)
+
+
+def run(args: argparse.Namespace) -> int:
+    return int(importlib.import_module(BENCHMARKS[args.bench]).run(args) or 0)
