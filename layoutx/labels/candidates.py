@@ -1,0 +1,142 @@
+"""Number + unit candidates in OCR words: every place an image states a quantity of an entity.
+
+Used by the weak-label matcher (which keeps the candidates equal to the gold value) and by the
+rule-based fallback decoder (which picks one, e.g. the tallest). Pure Python, no torch/numpy.
+
+A candidate is a number word followed by a unit of 1-3 words ("500 g", "16.9 FL OZ", '10 "'), or a
+number inside a chain of numbers sharing the chain's last unit ("10 x 20 x 30 cm", "100 - 240 V",
+"[100, 240] volt"): each number of the chain is a candidate with that unit, because either end of a
+range and every measure of a dimension list may be the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from layoutx.core.units import LENGTH_ENTITIES, allowed_units, is_length_only_alias, lookup_unit, resolve_unit
+from layoutx.labels.tokens import split_glued, word_number
+from layoutx.ocr.types import Word
+
+# Words joining the numbers of a chain: dimensions (x), ranges (-, ~, to), alternatives (/), lists (,).
+CONNECTORS = {"x", "X", "×", "*", "-", "–", "—", "~", "to", "TO", "To", "/", "&", ",", "and", "or", "|"}
+_GLUED_CONNECTORS = {",", "-", "–", "~", "/"}
+# Single words skipped between a number and its unit: closing brackets ("[100, 240] volt") and a stray
+# dot the OCR read between them ("1059 . grams").
+_SKIPPABLE = {")", "]", "}", ".", "·"}
+_MAX_UNIT_WORDS = 3
+_MAX_CHAIN = 6
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A quantity printed on the image: the number (``value``, decoder's reading), its canonical unit,
+    the word span over the split words (``start``..``end`` exclusive, number to unit; in a chain it
+    spans the numbers between) and where the number and the unit
+    are. ``readings`` holds every reading of the number (e.g. "1,000" -> 1000.0 and 1.0); ``height`` is
+    the number's text height in pixels (``text_height``; large print = headline value)."""
+
+    value: float
+    unit: str
+    start: int
+    end: int
+    value_span: tuple[int, int]
+    unit_span: tuple[int, int] | None
+    height: float
+    readings: tuple[float, ...] = ()
+    shared_unit: bool = False  # the unit belongs to a later number of a chain ("10 x 20 cm": 10)
+
+
+def strict_unit(text: str, entity: str) -> str | None:
+    """Canonical unit allowed for the entity (the decoder's rule: only answers it may output)."""
+    return resolve_unit(text, entity)
+
+
+def lenient_unit(text: str, entity: str) -> str | None:
+    """Canonical unit of any dimension (the matcher's rule: the gold decides), keeping the length-only
+    ambiguity rule so that the "in" of "5 in 1" is never an inch on a weight."""
+    if entity not in LENGTH_ENTITIES and is_length_only_alias(text):
+        return None
+    return lookup_unit(text)
+
+
+def text_height(word: Word) -> float:
+    """Height of the characters in pixels: the box height, or its width for text turned 90 degrees
+    (a box of several characters much taller than wide), so that rotated print is not taken as large."""
+    w, h = word.box[2] - word.box[0], word.box[3] - word.box[1]
+    return float(w if len(word.text) >= 2 and h > 1.5 * w else h)
+
+
+def _has_unit_chars(text: str) -> bool:
+    return any(c.isalpha() or c in "\"'”″’′µ" for c in text) and not any(c.isdigit() for c in text)
+
+
+def _unit_at(words: Sequence[Word], i: int, entity: str, unit_of: Callable[[str, str], str | None]
+             ) -> tuple[str, int] | None:
+    """The longest unit starting at word i: (canonical unit, number of words)."""
+    n = len(words)
+    for k in range(min(_MAX_UNIT_WORDS, n - i), 0, -1):
+        span = words[i : i + k]
+        if not all(_has_unit_chars(w.text) for w in span):
+            continue
+        unit = unit_of(" ".join(w.text for w in span), entity)
+        if unit is not None:
+            return unit, k
+    return None
+
+
+def find_candidates(words: Sequence[Word], entity: str, *, lenient: bool = False,
+                    unit_of: Callable[[str, str], str | None] | None = None, split: bool = True) -> list[Candidate]:
+    """All number+unit candidates for ``entity`` over ``split_glued(words)`` (spans index those words).
+
+    Units are resolved with ``resolve_unit`` (only units the entity allows); ``lenient=True`` accepts
+    units of any dimension (the matcher compares with the gold unit itself). Candidates come in reading
+    order; a number in a chain yields one candidate with the chain's unit. ``split=False``: the words
+    are already split (spans then index ``words`` as given).
+    """
+    allowed_units(entity)  # typed error for an unknown entity
+    resolver = unit_of or (lenient_unit if lenient else strict_unit)
+    ws = split_glued(words) if split else list(words)
+    n = len(ws)
+    readings = [word_number(w.text) for w in ws]
+    units: dict[int, tuple[str, int] | None] = {}
+
+    def unit_after(i: int) -> tuple[str, int] | None:
+        if i not in units:
+            units[i] = _unit_at(ws, i, entity, resolver) if i < n else None
+        return units[i]
+
+    out: list[Candidate] = []
+    for i in range(n):
+        if not readings[i]:
+            continue
+        # Walk the chain i, (connector, number)*, until a unit follows a number.
+        j = i
+        found: tuple[str, int] | None = None
+        unit_start = -1
+        for _ in range(_MAX_CHAIN):
+            u = unit_after(j + 1)
+            if u is not None:
+                found, unit_start = u, j + 1
+                break
+            if j + 2 < n and ws[j + 1].text in _SKIPPABLE and (u := unit_after(j + 2)) is not None:
+                found, unit_start = u, j + 2  # "[100, 240] volt"
+                break
+            if j + 2 < n and ws[j + 1].text.strip() in CONNECTORS and readings[j + 2]:
+                j += 2
+                continue
+            if j + 1 < n and ws[j].text.rstrip()[-1:] in _GLUED_CONNECTORS and readings[j + 1]:
+                j += 1  # "[100.0," "240.0]" / "100-" "240V"
+                continue
+            break
+        if found is None:
+            continue
+        unit, k = found
+        shared = unit_start != i + 1 and not (unit_start == i + 2 and ws[i + 1].text in _SKIPPABLE)
+        h = text_height(ws[i])
+        out.append(Candidate(
+            value=readings[i][0], unit=unit, start=i, end=unit_start + k,
+            value_span=(i, i + 1), unit_span=(unit_start, unit_start + k), height=float(h),
+            readings=readings[i], shared_unit=shared,
+        ))
+    return out

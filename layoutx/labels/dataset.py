@@ -1,0 +1,222 @@
+"""Challenge CSV + images + OCR -> a Hugging Face dataset of weak-labelled rows, split by image.
+
+Every row of the CSV becomes one example (words, 0..1000 boxes, tags, ``matched``) when its image could
+be read; unmatched rows stay in the dataset with all-O tags and ``matched=False`` so that reports can see
+them, and the trainer keeps them out of training. Rows whose image is missing or broken are counted,
+never fatal. The train/validation split is by image (a hash of the image file name and the seed), so
+the same photo is never on both sides even when several rows share it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from layoutx.core.boxes import normalize_box
+from layoutx.core.tables import read_csv
+from layoutx.core.units import ENTITIES
+from layoutx.errors import ImageError, LayoutxError
+from layoutx.labels.match import MatchResult, match
+from layoutx.labels.tags import LABEL2ID
+from layoutx.ocr.types import OcrResult
+
+if TYPE_CHECKING:  # datasets is imported lazily: the matcher and its reports must not need it
+    from datasets import DatasetDict, Features
+
+REQUIRED_COLUMNS = ("image_link", "entity_name", "entity_value")
+STATS_FILE = "weak_labels.json"
+
+# Why a row is not in the dataset, or is in it unmatched.
+IMAGE_MISSING = "image_missing"
+IMAGE_BROKEN = "image_broken"
+UNKNOWN_ENTITY = "unknown_entity"
+
+
+@dataclass
+class BuildStats:
+    """Counts for the report: rows, matched rows, per entity, and why rows did not match."""
+
+    rows: int = 0
+    matched: int = 0
+    per_entity: dict[str, list[int]] = field(default_factory=dict)  # entity -> [rows, matched]
+    reasons: Counter = field(default_factory=Counter)
+    confusion: int = 0  # matched only after repairing OCR confusions
+
+    def add(self, entity: str, matched: bool, reason: str = "", confusion: bool = False) -> None:
+        self.rows += 1
+        self.matched += int(matched)
+        self.confusion += int(confusion)
+        counts = self.per_entity.setdefault(entity, [0, 0])
+        counts[0] += 1
+        counts[1] += int(matched)
+        if not matched:
+            self.reasons[reason or "unmatched"] += 1
+
+    def to_json(self) -> dict[str, Any]:
+        """The report's JSON: rows, matched, rate, per_entity {name: {rows, rate}}, then details."""
+        return {
+            "rows": self.rows,
+            "matched": self.matched,
+            "rate": round(self.matched / self.rows, 4) if self.rows else 0.0,
+            "per_entity": {
+                name: {"rows": n, "rate": round(m / n, 4) if n else 0.0}
+                for name, (n, m) in sorted(self.per_entity.items(), key=lambda kv: -kv[1][0])
+            },
+            "unmatched": dict(self.reasons.most_common()),
+            "confusion_matches": self.confusion,
+        }
+
+
+def features() -> Features:
+    """Explicit column types (so empty word lists and all-unmatched shards have the same schema)."""
+    from datasets import Features, Value
+
+    try:
+        from datasets import List
+    except ImportError:  # datasets < 4
+        from datasets import Sequence as List  # type: ignore[assignment]
+    return Features({
+        "id": Value("string"), "index": Value("string"), "image": Value("string"), "group_id": Value("string"),
+        "entity_name": Value("string"), "entity_value": Value("string"),
+        "words": List(Value("string")), "boxes": List(List(Value("int32"), length=4)),
+        "tags": List(Value("int8")), "matched": Value("bool"), "width": Value("int32"), "height": Value("int32"),
+    })
+
+
+def example_from_match(row: Mapping[str, str], image: str, result: MatchResult, ocr: OcrResult, row_id: str
+                       ) -> dict[str, Any]:
+    """One dataset row: split words, boxes on the 0..1000 grid, tag ids."""
+    return {
+        "id": row_id,
+        "index": str(row.get("index") or row_id),
+        "image": image,
+        "group_id": str(row.get("group_id", "") or ""),
+        "entity_name": row["entity_name"],
+        "entity_value": row["entity_value"],
+        "words": [w.text for w in result.words],
+        "boxes": [normalize_box(w.box, ocr.width, ocr.height) for w in result.words],
+        "tags": [LABEL2ID[t] for t in result.tags],
+        "matched": result.matched,
+        "width": int(ocr.width),
+        "height": int(ocr.height),
+    }
+
+
+def rows_to_examples(rows: Sequence[Mapping[str, str]], ocr_results: Mapping[str, OcrResult | BaseException],
+                     image_paths: Sequence[str] | None = None, stats: BuildStats | None = None
+                     ) -> list[dict[str, Any]]:
+    """Match every row against the OCR of its image (``ocr_results[image_paths[i]]``, or
+    ``ocr_results[row["image"]]`` without ``image_paths``).
+
+    Rows whose image is missing or unreadable are counted in ``stats`` and left out; unmatched rows are
+    kept with ``matched=False``. ``id`` is the row's ``index`` column when present, else its row number.
+    """
+    stats = stats if stats is not None else BuildStats()
+    out: list[dict[str, Any]] = []
+    paths = image_paths if image_paths is not None else [str(r["image"]) for r in rows]
+    for n, (row, path) in enumerate(zip(rows, paths)):
+        entity = row["entity_name"]
+        row_id = str(row.get("index") or n)
+        res = ocr_results.get(path)
+        if not isinstance(res, OcrResult):
+            stats.add(entity, False, IMAGE_MISSING if res is None or not Path(path).is_file() else IMAGE_BROKEN)
+            continue
+        if entity not in ENTITIES:
+            stats.add(entity, False, UNKNOWN_ENTITY)
+            continue
+        result = match(res.words, row["entity_value"], entity)
+        stats.add(entity, result.matched, result.reason, result.confusion)
+        out.append(example_from_match(row, path, result, res, row_id))
+    return out
+
+
+def image_split(image: str, val_fraction: float, seed: int) -> str:
+    """"validation" or "train" for an image, from a hash of its file name and the seed (deterministic,
+    independent of row order and of the folder the images sit in)."""
+    return "validation" if _unit_hash(Path(image).name, seed) < val_fraction else "train"
+
+
+def _unit_hash(name: str, seed: int) -> float:
+    digest = hashlib.sha256(f"{seed}:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def split_examples(examples: Sequence[dict[str, Any]], val_fraction: float = 0.1, seed: int = 0
+                   ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(train, validation) by image. When the hash sends no image to validation but there are at least
+    two images and ``val_fraction > 0``, the image with the smallest hash goes there, so small sets still
+    get a validation split."""
+    if not 0.0 <= val_fraction < 1.0:
+        raise LayoutxError(f"val_fraction must be in [0, 1), got {val_fraction}")
+    names = sorted({Path(e["image"]).name for e in examples})
+    val_names = {n for n in names if _unit_hash(n, seed) < val_fraction}
+    if val_fraction > 0 and not val_names and len(names) >= 2:
+        val_names = {min(names, key=lambda n: _unit_hash(n, seed))}
+    train = [e for e in examples if Path(e["image"]).name not in val_names]
+    val = [e for e in examples if Path(e["image"]).name in val_names]
+    return train, val
+
+
+def to_dataset_dict(train: Iterable[dict[str, Any]], validation: Iterable[dict[str, Any]]) -> DatasetDict:
+    from datasets import Dataset, DatasetDict
+
+    feats = features()
+    return DatasetDict({
+        "train": Dataset.from_list(list(train), features=feats),
+        "validation": Dataset.from_list(list(validation), features=feats),
+    })
+
+
+def build(csv_path: str | Path, images_dir: str | Path, out_dir: str | Path | None, engine: Any = None,
+          cache_dir: str | Path | None = None, val_fraction: float = 0.1, seed: int = 0, workers: int | None = None,
+          progress: bool = True) -> tuple[DatasetDict, BuildStats]:
+    """``build_dataset`` that also returns the counts (saved next to the dataset as weak_labels.json)."""
+    from layoutx.io.images import local_path_for_link
+    from layoutx.ocr import pipeline
+
+    rows = read_csv(csv_path, required=REQUIRED_COLUMNS)
+    paths = [str(local_path_for_link(r["image_link"], images_dir)) for r in rows]
+    unique = list(dict.fromkeys(paths))
+    kwargs: dict[str, Any] = {"engine": engine if engine is not None else pipeline.DEFAULT_ENGINE,
+                              "workers": workers, "progress": progress}
+    if cache_dir is not None:
+        kwargs["cache_dir"] = cache_dir
+    results: Mapping[str, OcrResult | ImageError] = pipeline.ocr_paths(unique, **kwargs) if unique else {}
+    stats = BuildStats()
+    examples = rows_to_examples(rows, results, paths, stats)
+    train, val = split_examples(examples, val_fraction, seed)
+    dd = to_dataset_dict(train, val)
+    if not progress:
+        from datasets.utils.logging import disable_progress_bar
+
+        disable_progress_bar()
+    if out_dir is not None:
+        out = Path(out_dir)
+        dd.save_to_disk(str(out))
+        (out / STATS_FILE).write_text(json.dumps(stats.to_json(), indent=1) + "\n", encoding="utf-8")
+    return dd, stats
+
+
+def build_dataset(csv_path: str | Path, images_dir: str | Path, out_dir: str | Path, engine: Any = None,
+                  cache_dir: str | Path | None = None, val_fraction: float = 0.1, seed: int = 0) -> DatasetDict:
+    """OCR (cached) every image of a challenge-format CSV, weak-label each row, split by image and save
+    the DatasetDict with ``save_to_disk(out_dir)``. ``engine``: a name or an OcrEngine (default: the
+    pipeline's DEFAULT_ENGINE)."""
+    dd, _ = build(csv_path, images_dir, out_dir, engine=engine, cache_dir=cache_dir, val_fraction=val_fraction,
+                  seed=seed)
+    return dd
+
+
+def load_built(out_dir: str | Path) -> DatasetDict:
+    """The DatasetDict saved by ``build_dataset`` (a one-line error when the folder holds none)."""
+    from datasets import load_from_disk
+
+    p = Path(out_dir)
+    if not (p / "dataset_dict.json").is_file():
+        raise LayoutxError(f"{p}: no built dataset here (run `python -m layoutx weak-labels --out {p}` first)")
+    return load_from_disk(str(p))
