@@ -14,7 +14,15 @@ from layoutx.errors import ImageError, InputFileError, LayoutxError, ModelNotFou
 __version__ = "0.1.0"
 
 __all__ = [
-    "ENTITIES", "ImageError", "InputFileError", "LayoutxError", "ModelNotFoundError", "Quantity",
+    "ENTITIES", "Extractor", "ImageError", "InputFileError", "LayoutxError", "ModelNotFoundError", "Quantity",
     "UnknownEntityError", "allowed_units", "format_prediction", "lookup_unit", "parse_entity_value",
     "parse_prediction", "resolve_unit", "row_outcome", "score",
 ]
+
+
+def __getattr__(name: str):  # PEP 562: `from layoutx import Extractor` without importing torch at package import
+    if name == "Extractor":
+        from layoutx.extractor import Extractor
+
+        return Extractor
+    raise AttributeError(f"module 'layoutx' has no attribute {name!r}")

@@ -29,6 +29,9 @@ class ImageError(LayoutxError):
         self.reason = reason
         super().__init__(f"{path}: {reason}")
 
+    def __reduce__(self):  # picklable, so a worker process can report a broken image instead of dying
+        return (type(self), (self.path, self.reason))
+
 
 class ModelNotFoundError(LayoutxError):
     """A model directory or pretrained weights that are not available on this machine."""

@@ -1,0 +1,240 @@
+"""Decoding per-word tag probabilities into one answer (layoutx.decode): exact outputs on hand-made words."""
+
+from __future__ import annotations
+
+import collections
+import csv
+
+import pytest
+
+from layoutx.core.values import parse_entity_value
+from layoutx.decode import FALLBACK, MODEL, MOST_LIKELY_UNIT, NONE, UNIT_ADJACENT, UNIT_PRIOR, decode
+from layoutx.errors import UnknownEntityError
+from layoutx.labels.tags import LABELS
+from layoutx.labels.tokens import split_glued
+from layoutx.ocr.types import Word
+
+
+def line(texts: list[str], heights: dict[int, float] | None = None, conf: float = 0.8) -> list[Word]:
+    """Words left to right on one line, 5 px apart; optional per-word heights (default 20 px) with
+    characters half as wide as tall (10 px at the default height)."""
+    out, x = [], 0.0
+    for i, t in enumerate(texts):
+        h = (heights or {}).get(i, 20.0)
+        out.append(Word(t, (x, 0.0, x + h / 2 * len(t), h), conf))
+        x += h / 2 * len(t) + 5
+    return out
+
+
+def probs(tags: list[str], p: float = 0.9) -> list[list[float]]:
+    """Probability rows putting ``p`` on the given tag and the rest evenly on the others."""
+    rest = (1 - p) / (len(LABELS) - 1)
+    return [[p if label == t else rest for label in LABELS] for t in tags]
+
+
+def test_glued_value_and_unit_are_split_and_decoded() -> None:
+    words = split_glued(line(["Net", "Wt", "500g"]))
+    assert [w.text for w in words] == ["Net", "Wt", "500", "g"]
+    pred = decode(words, probs(["O", "O", "B-VALUE", "B-UNIT"]), "item_weight")
+    assert pred.text == "500.0 gram"
+    assert (pred.value, pred.unit, pred.source) == (500.0, "gram", MODEL)
+    assert pred.word_indices == (2, 3)
+    # the glued word "500g" spans x 60..100: 3 characters of number, 1 of unit
+    assert pred.boxes == ((60.0, 0.0, 90.0, 20.0), (90.0, 0.0, 100.0, 20.0))
+    assert pred.score == pytest.approx(0.925 * 0.925)
+    assert pred.tags == ("O", "O", "B-VALUE", "B-UNIT")
+
+
+def test_glued_fluid_ounce_unit_spans_two_words() -> None:
+    words = split_glued(line(["16.9FL", "OZ"]))
+    assert [w.text for w in words] == ["16.9", "FL", "OZ"]
+    pred = decode(words, probs(["B-VALUE", "B-UNIT", "I-UNIT"]), "item_volume")
+    assert pred.text == "16.9 fluid ounce"
+    assert pred.word_indices == (0, 1, 2)
+
+
+def test_value_without_tagged_unit_takes_the_adjacent_unit_word() -> None:
+    words = line(["Weight", "250", "g"])
+    pred = decode(words, probs(["O", "B-VALUE", "O"]), "item_weight")
+    assert pred.text == "250.0 gram"
+    assert pred.word_indices == (1, 2)
+    assert pred.score == pytest.approx(0.925 * UNIT_ADJACENT)
+
+
+def test_value_without_any_unit_takes_the_entity_most_likely_unit() -> None:
+    words = line(["Weight", "250", "net"])
+    pred = decode(words, probs(["O", "B-VALUE", "O"]), "item_weight")
+    assert pred.text == "250.0 gram"
+    assert pred.word_indices == (1,)
+    assert pred.score == pytest.approx(0.925 * UNIT_PRIOR)
+    assert decode(line(["Depth", "12"]), probs(["O", "B-VALUE"]), "depth").text == "12.0 centimetre"
+    assert decode(line(["Input", "110"]), probs(["O", "B-VALUE"]), "voltage").text == "110.0 volt"
+
+
+def test_several_candidates_highest_score_wins() -> None:
+    w2 = line(["12", "oz", "340", "g"])
+    rows = probs(["B-VALUE", "B-UNIT"], 0.6) + probs(["B-VALUE", "B-UNIT"], 0.95)
+    pred = decode(w2, rows, "item_weight")
+    assert pred.text == "340.0 gram"
+    assert pred.word_indices == (2, 3)
+    # the same words with the confidence the other way round pick the ounces
+    rows = probs(["B-VALUE", "B-UNIT"], 0.95) + probs(["B-VALUE", "B-UNIT"], 0.6)
+    assert decode(w2, rows, "item_weight").text == "12.0 ounce"
+    # a tagged unit beats a guessed one at equal value confidence
+    w3 = line(["500", "Pack", "2", "kg"])
+    assert decode(w3, probs(["B-VALUE", "O", "B-VALUE", "B-UNIT"]), "item_weight").text == "2.0 kilogram"
+
+
+def test_nothing_tagged_falls_back_to_the_largest_candidate() -> None:
+    words = line(["Net", "12", "oz", "340", "g", "Made", "in", "5", "kg", "plant"], heights={3: 60.0, 4: 60.0})
+    nothing = probs(["O"] * len(words))
+    pred = decode(words, nothing, "item_weight")
+    assert pred.text == "340.0 gram"
+    assert pred.source == FALLBACK
+    assert pred.word_indices == (3, 4)
+    assert pred.score == pytest.approx(0.25 * 0.8)
+    assert pred.model_only_text() == ""
+    # the model-only figure: no fallback -> no answer
+    off = decode(words, nothing, "item_weight", fallback=False)
+    assert (off.text, off.source, off.value) == ("", NONE, None)
+    # no model at all (rules-only) gives the same fallback answer
+    assert decode(words, None, "item_weight").text == "340.0 gram"
+    # equal heights -> the first in reading order
+    assert decode(line(["12", "oz", "340", "g"]), None, "item_weight").text == "12.0 ounce"
+
+
+def test_nothing_anywhere_is_empty() -> None:
+    words = line(["Premium", "quality", "since", "1998"])
+    pred = decode(words, probs(["O"] * 4), "item_weight")
+    assert (pred.text, pred.source, pred.word_indices) == ("", NONE, ())
+    assert decode([], [], "width").text == ""
+
+
+def test_unit_not_allowed_for_the_entity_discards_the_candidate() -> None:
+    # "5 kg" tagged for a width: kg is not a length, so no answer (never "5.0 centimetre")
+    words = line(["5", "kg"])
+    assert decode(words, probs(["B-VALUE", "B-UNIT"]), "width", fallback=False).text == ""
+    assert decode(words, probs(["B-VALUE", "B-UNIT"]), "width").text == ""
+    # the same with an untagged kg after the number
+    assert decode(words, probs(["B-VALUE", "O"]), "width", fallback=False).text == ""
+    # a bare "oz" is a weight: not an item_volume unit; the fallback then finds the millilitres
+    words = line(["8", "oz", "236", "ml"])
+    pred = decode(words, probs(["B-VALUE", "B-UNIT", "O", "O"]), "item_volume")
+    assert (pred.text, pred.source) == ("236.0 millilitre", FALLBACK)
+    # "m" is a metre only for lengths
+    assert decode(line(["3", "m"]), probs(["B-VALUE", "B-UNIT"]), "item_weight", fallback=False).text == ""
+    assert decode(line(["3", "m"]), probs(["B-VALUE", "B-UNIT"]), "width").text == "3.0 metre"
+
+
+def test_ranges_follow_the_measured_policy() -> None:
+    words = split_glued(line(["Input", "100-240V"]))
+    assert [w.text for w in words] == ["Input", "100", "-", "240", "V"]
+    tagged = probs(["O", "B-VALUE", "I-VALUE", "I-VALUE", "B-UNIT"])
+    pred = decode(words, tagged, "voltage")
+    assert (pred.text, pred.range) == ("240.0 volt", (100.0, 240.0))
+    # two VALUE spans joined by an untagged connector are a range too
+    assert decode(words, probs(["O", "B-VALUE", "O", "B-VALUE", "B-UNIT"]), "voltage").text == "240.0 volt"
+    # lengths answer the low end
+    words = split_glued(line(["55-65cm"]))
+    pred = decode(words, probs(["B-VALUE", "I-VALUE", "I-VALUE", "B-UNIT"]), "height")
+    assert (pred.text, pred.range) == ("55.0 centimetre", (55.0, 65.0))
+    # the fallback applies the same policy
+    assert decode(split_glued(line(["Input", "100-240V"])), None, "voltage").text == "240.0 volt"
+    assert decode(split_glued(line(["55-65cm"])), None, "height").text == "55.0 centimetre"
+    # a dimension list is not a range: the first number with the shared unit
+    assert decode(line(["10", "x", "20", "cm"]), None, "width").text == "10.0 centimetre"
+
+
+def test_number_separators_use_the_weak_label_reader() -> None:
+    assert decode(line(["1,500", "mg"]), probs(["B-VALUE", "B-UNIT"]), "item_weight").text == "1500.0 milligram"
+    assert decode(line(["0,5", "kg"]), probs(["B-VALUE", "B-UNIT"]), "item_weight").text == "0.5 kilogram"
+
+
+def test_ill_formed_tags_still_decode() -> None:
+    # an I- tag with no B- before it opens a span
+    assert decode(line(["500", "g"]), probs(["I-VALUE", "I-UNIT"]), "item_weight").text == "500.0 gram"
+    # a tagged unit with an untagged number before it: a weak model answer, used when the fallback is off
+    # (the model-only figure) and ranked after the fallback otherwise
+    words = line(["500", "g", "Serving", "30", "g"], heights={3: 40.0, 4: 40.0})
+    tags = probs(["O", "B-UNIT", "O", "O", "O"])
+    pred = decode(words, tags, "item_weight", fallback=False)
+    assert (pred.text, pred.source, pred.word_indices) == ("500.0 gram", MODEL, (0, 1))
+    assert pred.score == pytest.approx(0.925 * 0.5)
+    pred = decode(words, tags, "item_weight")
+    assert (pred.text, pred.source) == ("30.0 gram", FALLBACK)
+    # a VALUE tag on a word that is no number is ignored
+    assert decode(line(["Net", "g"]), probs(["B-VALUE", "O"]), "item_weight", fallback=False).text == ""
+
+
+def test_errors() -> None:
+    with pytest.raises(UnknownEntityError, match="valid entities: width"):
+        decode(line(["5", "cm"]), None, "colour")
+    with pytest.raises(ValueError, match="1 probability rows for 2 words"):
+        decode(line(["5", "cm"]), probs(["O"]), "width")
+
+
+def test_most_likely_unit_matches_train_csv(train_csv) -> None:
+    counts: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    with open(train_csv, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            q = parse_entity_value(row["entity_value"], row["entity_name"]).quantity
+            if q is not None:
+                counts[row["entity_name"]][q.unit] += 1
+    assert {e: c.most_common(1)[0][0] for e, c in counts.items()} == MOST_LIKELY_UNIT
+
+
+def test_fallback_prefers_a_number_named_by_an_entity_keyword() -> None:
+    # a dimension list: only the letter tells width from height; the keyed candidate wins over taller text
+    words = line(["H:", "77", "cm", "D:", "143", "cm", "W:", "66", "cm"], heights={4: 40.0})
+    assert decode(words, None, "width").text == "66.0 centimetre"
+    assert decode(words, None, "height").text == "77.0 centimetre"
+    assert decode(words, None, "depth").text == "143.0 centimetre"
+    assert decode(words, None, "width").word_indices == (7, 8)
+    weights = line(["Serving", "30", "g", "Net", "Wt", "250", "g"], heights={1: 50.0, 2: 50.0})
+    assert decode(weights, None, "item_weight").text == "250.0 gram"
+    # without a keyword for the entity: the tallest candidate
+    assert decode(line(["Serving", "30", "g", "250", "g"], heights={1: 50.0, 2: 50.0}), None,
+                  "item_weight").text == "30.0 gram"
+
+
+def test_range_policy_matches_train_csv_with_its_ocr_text(train_csv) -> None:
+    """Re-measure RANGE_POLICY: for train rows whose EasyOCR text shows "a-b unit" in the gold unit, is
+    the gold the low end, the high end or the range? (see the RANGE_POLICY comment for the counts)"""
+    import math
+    import re
+
+    from layoutx.core.units import LENGTH_ENTITIES, resolve_unit
+    from layoutx.decode import RANGE_POLICY
+
+    ocr_csv = train_csv.parents[1] / "extras" / "ocr" / "train_easyocr_text.csv"
+    if not ocr_csv.exists():
+        pytest.skip("extras/ocr/train_easyocr_text.csv is not on this machine")
+    num = r"(\d+(?:[.,]\d+)?)"
+    pat = re.compile(num + r"\s*([a-zA-Z\"']{0,6})\s*(?:-|~|–|to)\s*" + num + r"\s*([a-zA-Z\"'.]{1,8})")
+    counts: dict[str, collections.Counter] = {"length": collections.Counter(), "other": collections.Counter()}
+    with open(ocr_csv, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            entity = row["entity_name"]
+            q = parse_entity_value(row["entity_value"], entity).quantity
+            if q is None:
+                continue
+            seen = set()
+            for m in pat.finditer(row["ocr_text"]):
+                unit = resolve_unit(m.group(4).rstrip("."), entity)
+                if unit != q.unit or (m.group(2) and resolve_unit(m.group(2), entity) not in (None, unit)):
+                    continue
+                a, b = float(m.group(1).replace(",", ".")), float(m.group(3).replace(",", "."))
+                if a >= b:
+                    continue
+                if q.is_range and math.isclose(q.value, a) and math.isclose(q.high, b):
+                    seen.add("range")
+                elif not q.is_range and math.isclose(q.value, b):
+                    seen.add("high")
+                elif not q.is_range and math.isclose(q.value, a):
+                    seen.add("low")
+            counts["length" if entity in LENGTH_ENTITIES else "other"].update(seen)
+    assert dict(counts["length"]) == {"low": 21, "high": 5}
+    assert dict(counts["other"]) == {"range": 17, "high": 3}
+    # the policy keeps the better single end (a range cannot be submitted)
+    assert RANGE_POLICY["length"] == "low"
+    assert all(RANGE_POLICY[d] == "high" for d in ("weight", "volume", "voltage", "wattage"))
