@@ -1,0 +1,267 @@
+"""Data for training: build (or reuse) the weak-label dataset for the configured source, and serve windows.
+
+Each stage is cached on disk so an interrupted run resumes: synthetic images + labels.csv (skipped when
+present), downloads (only missing files), OCR (per-image cache of the OCR stage), the built weak-label
+DatasetDict (reused when its directory exists).
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytorch_lightning as pl
+import torch
+from torch.utils.data import DataLoader
+
+from layoutx.errors import InputFileError
+from layoutx.models.encoding import IMAGE_MEAN, IMAGE_STD, Window, collate_windows, encode_item
+
+
+def _get(cfg: Any, key: str, default: Any = None) -> Any:
+    if cfg is None:
+        return default
+    if isinstance(cfg, Mapping):
+        return cfg.get(key, default)
+    return getattr(cfg, key, default)
+
+
+def ocr_engine_spec(ocr_cfg: Any) -> tuple[str, dict[str, Any]]:
+    """(engine name, settings) from the ``ocr`` config group: ``name`` plus the engine's keyword arguments."""
+    fields = dict(ocr_cfg.items()) if ocr_cfg is not None else {}
+    name = fields.pop("name", None) or fields.pop("engine", None)
+    if not name:
+        from layoutx.ocr.pipeline import DEFAULT_ENGINE
+
+        name = DEFAULT_ENGINE
+    return str(name), {str(k): v for k, v in fields.items()}
+
+
+def _built_ok(path: Path) -> bool:
+    return (path / "dataset_dict.json").is_file()
+
+
+def prepare_dataset(data_cfg: Any, ocr_cfg: Any, data_dir: str | Path, cache_dir: str | Path | None,
+                    seed: int = 0) -> tuple[Any, dict[str, Any]]:
+    """The weak-label DatasetDict ("train"/"validation") for ``data_cfg.name`` and a summary for layoutx.json."""
+    from layoutx.labels.dataset import build_dataset, load_built
+
+    name = str(_get(data_cfg, "name"))
+    engine_name, settings = ocr_engine_spec(ocr_cfg)
+    val_fraction = float(_get(data_cfg, "val_fraction", 0.1))
+    split_seed = int(_get(data_cfg, "split_seed", seed))
+    summary: dict[str, Any] = {"source": name, "ocr_engine": engine_name, "ocr_settings": settings}
+    built_dir = _get(data_cfg, "built_dir")
+    if built_dir:  # a dataset built earlier (e.g. by `python -m layoutx weak-labels`): no generation/OCR stage
+        built = Path(str(built_dir)).expanduser()
+        if not _built_ok(built):
+            raise InputFileError(f"{built}: no weak-label dataset there (data.built_dir)")
+        ds = load_built(built)
+        summary.update(dataset_dir=str(built), rows={k: len(ds[k]) for k in ds},
+                       matched={k: int(sum(ds[k]["matched"])) for k in ds})
+        return ds, summary
+    if name == "synthetic":
+        n, gen_seed = int(_get(data_cfg, "n_images")), int(_get(data_cfg, "seed"))
+        root = Path(data_dir) / f"synthetic-n{n}-seed{gen_seed}"
+        if not (root / "labels.csv").is_file():
+            import shutil
+
+            from tqdm.auto import tqdm
+
+            from layoutx.synth import generate
+
+            partial = root.with_name(root.name + ".partial")  # renamed when complete: never reuse half a set
+            shutil.rmtree(partial, ignore_errors=True)
+            with tqdm(total=n, desc="synthetic images", unit="img") as bar:
+                generate(n, gen_seed, partial, progress=bar.update)
+            shutil.rmtree(root, ignore_errors=True)
+            partial.rename(root)
+        csv_path, images_dir = root / "labels.csv", root / "images"
+        summary.update(n_images=n, synth_seed=gen_seed)
+    elif name in ("challenge", "real_dev"):
+        csv_value = _get(data_cfg, "csv")
+        if not csv_value:
+            raise InputFileError(f"data={name} needs data.csv=PATH (a train.csv-format file)")
+        csv_path = Path(str(csv_value)).expanduser()
+        if not csv_path.is_file():
+            hint = " (real-dev is not on this machine)" if name == "real_dev" else ""
+            raise InputFileError(f"{csv_path}: CSV file not found{hint}; set data.csv=PATH")
+        images_dir = Path(str(_get(data_cfg, "images_dir") or csv_path.parent / "images")).expanduser()
+        root = Path(data_dir) / f"{name}-{csv_path.stem}"
+        if _get(data_cfg, "download", False):
+            from layoutx.core.tables import read_csv
+            from layoutx.io.download import download_links
+
+            rows = read_csv(csv_path, required=["image_link"])
+            download_links([r["image_link"] for r in rows], images_dir)
+        summary.update(csv=str(csv_path), images_dir=str(images_dir))
+    else:
+        raise InputFileError(f"unknown data source {name!r} (synthetic, challenge or real_dev)")
+    built = root / f"built-{engine_name}-val{val_fraction}-seed{split_seed}"
+    if _built_ok(built):
+        ds = load_built(built)
+    else:
+        from layoutx.ocr.pipeline import default_cache_dir, get_engine
+
+        cache = Path(cache_dir) if cache_dir else default_cache_dir()
+        engine = get_engine(engine_name, **settings)
+        ds = build_dataset(csv_path, images_dir, built, engine=engine, cache_dir=cache,
+                           val_fraction=val_fraction, seed=split_seed)
+    summary.update(
+        dataset_dir=str(built),
+        rows={split: len(ds[split]) for split in ds},
+        matched={split: int(sum(ds[split]["matched"])) for split in ds},
+    )
+    return ds, summary
+
+
+@functools.lru_cache(maxsize=4096)
+def _image_uint8(path: str, size: int) -> np.ndarray:
+    from PIL import Image
+
+    from layoutx.io.images import load_image
+
+    return np.asarray(load_image(path).resize((size, size), Image.BILINEAR), dtype=np.uint8)
+
+
+def _pixels(path: str, size: int) -> torch.Tensor:
+    arr = _image_uint8(str(path), size).astype(np.float32)
+    return torch.from_numpy(((arr / 255.0 - IMAGE_MEAN) / IMAGE_STD).transpose(2, 0, 1).copy())
+
+
+def _redraw_number(text: str, rnd: random.Random) -> str:
+    def digits(m: re.Match[str]) -> str:
+        run = m.group(0)
+        first = str(rnd.randint(1, 9)) if run[0] != "0" or len(run) == 1 else "0"
+        return first + "".join(str(rnd.randint(0, 9)) for _ in run[1:])
+
+    return _DIGIT_RUN.sub(digits, text)
+
+
+_DIGIT_RUN = re.compile(r"\d+")
+
+
+def augment_row(words: Sequence[str], boxes: Sequence[Sequence[int]], rnd: random.Random, p_digits: float,
+                p_boxes: float) -> tuple[list[str], list[list[int]]]:
+    """A training variant of one row. With probability ``p_digits`` every digit run is redrawn (same length, no new
+    leading zero): tags stay valid, and the model must find the answer from context, units and layout instead of
+    remembering the numbers of a few hundred images. With ``p_boxes`` the page is scaled/shifted (as another
+    crop or zoom of the same photo would place it). Words are never added, dropped or reordered."""
+    words, boxes = list(words), [list(b) for b in boxes]
+    if p_digits and rnd.random() < p_digits:
+        words = [_redraw_number(w, rnd) for w in words]
+    if p_boxes and rnd.random() < p_boxes and boxes:
+        sx, sy = rnd.uniform(0.75, 1.1), rnd.uniform(0.75, 1.1)
+        dx, dy = rnd.uniform(-60, 60), rnd.uniform(-60, 60)
+        boxes = [[min(1000, max(0, round(v * (sx if k % 2 == 0 else sy) + (dx if k % 2 == 0 else dy))))
+                  for k, v in enumerate(b)] for b in boxes]
+    return words, boxes
+
+
+class LengthBucketSampler(torch.utils.data.Sampler):
+    """Shuffled batches of similar length: windows are shuffled, cut into pools of 50 batches, sorted by
+    length inside each pool, batched, and the batches shuffled — far less padding than plain shuffling,
+    a new order every epoch. (Single process; under DDP the module uses plain shuffling + Lightning's
+    DistributedSampler.)"""
+
+    def __init__(self, lengths: Sequence[int], batch_size: int, seed: int = 0, pool: int = 50) -> None:
+        self.lengths, self.batch_size, self.seed, self.pool, self.epoch = list(lengths), batch_size, seed, pool, 0
+
+    def _batches(self) -> list[list[int]]:
+        rnd = random.Random(self.seed + self.epoch)
+        order = list(range(len(self.lengths)))
+        rnd.shuffle(order)
+        size = self.batch_size * self.pool
+        batches = []
+        for start in range(0, len(order), size):
+            chunk = sorted(order[start : start + size], key=self.lengths.__getitem__)
+            batches += [chunk[i : i + self.batch_size] for i in range(0, len(chunk), self.batch_size)]
+        rnd.shuffle(batches)
+        return batches
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        batches = self._batches()
+        self.epoch += 1
+        return iter(batches)
+
+    def __len__(self) -> int:
+        return (len(self.lengths) + self.batch_size - 1) // self.batch_size
+
+
+class TaggingDataModule(pl.LightningDataModule):
+    """Windows for training (shuffled), whole items for validation (so answers are decoded per row)."""
+
+    def __init__(self, dataset: Any, tokenizer: Any, *, batch_size: int = 16, eval_batch_size: int = 32,
+                 max_length: int = 512, stride: int = 128, visual: bool = False, image_size: int = 224,
+                 drop_unmatched: bool = True, num_workers: int = 0, prompt_format: str = "{entity}",
+                 augment_digits: float = 0.0, augment_boxes: float = 0.0, seed: int = 0) -> None:
+        super().__init__()
+        self.dataset, self.tokenizer = dataset, tokenizer
+        self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
+        self.enc = {"max_length": max_length, "stride": stride, "prompt_format": prompt_format}
+        self.visual, self.image_size = visual, image_size
+        self.drop_unmatched, self.num_workers = drop_unmatched, num_workers
+        self.augment_digits, self.augment_boxes = augment_digits, augment_boxes
+        self.rnd = random.Random(seed)
+        self.train_rows: list[dict[str, Any]] = []
+        self.val_items: list[dict[str, Any]] = []
+
+    def _rows(self, split: str) -> list[dict[str, Any]]:
+        cols = ["words", "boxes", "tags", "entity_name", "entity_value", "matched", "image"]
+        return [dict(zip(cols, vals)) for vals in zip(*(self.dataset[split][c] for c in cols))]
+
+    def setup(self, stage: str | None = None) -> None:
+        if not self.train_rows:
+            for r in self._rows("train"):
+                has_gold = bool(str(r["entity_value"] or "").strip())
+                if self.drop_unmatched and has_gold and not r["matched"]:
+                    continue  # the gold is on the image but OCR missed it: all-O tags would teach the wrong thing
+                self.train_rows.append(r)
+        if not self.val_items and "validation" in self.dataset:
+            for r in self._rows("validation"):
+                windows = encode_item(self.tokenizer, r["words"], r["boxes"], r["entity_name"], r["tags"],
+                                      **self.enc)
+                self.val_items.append({"windows": windows, "image": r["image"], "words": r["words"],
+                                       "boxes": r["boxes"], "entity": r["entity_name"],
+                                       "gold": r["entity_value"] or "", "tags": r["tags"]})
+
+    def _collate_train(self, batch: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        windows, px = [], []
+        for i, r in enumerate(batch):
+            words, boxes = augment_row(r["words"], r["boxes"], self.rnd, self.augment_digits, self.augment_boxes)
+            ws = encode_item(self.tokenizer, words, boxes, r["entity_name"], r["tags"], item=i, **self.enc)
+            windows.extend(ws)
+            if self.visual:
+                px.extend([_pixels(r["image"], self.image_size)] * len(ws))
+        return {"inputs": collate_windows(windows, self.tokenizer.pad_token_id, px if self.visual else None)}
+
+    def _collate_val(self, batch: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        windows, px = [], []
+        for i, it in enumerate(batch):
+            for w in it["windows"]:
+                windows.append(Window(i, w.input_ids, w.bbox, w.labels, w.word_index))
+                if self.visual:
+                    px.append(_pixels(it["image"], self.image_size))
+        meta = [{k: it[k] for k in ("words", "boxes", "entity", "gold", "tags")} for it in batch]
+        inputs = collate_windows(windows, self.tokenizer.pad_token_id, px if self.visual else None)
+        return {"inputs": inputs, "windows": windows, "meta": meta}
+
+    def train_dataloader(self) -> DataLoader:
+        if self.trainer is not None and self.trainer.world_size > 1:  # DDP: Lightning's DistributedSampler shards
+            return DataLoader(self.train_rows, batch_size=self.batch_size, shuffle=True,
+                              collate_fn=self._collate_train, num_workers=self.num_workers)
+        sampler = LengthBucketSampler([len(r["words"]) for r in self.train_rows], self.batch_size,
+                                      seed=self.rnd.randint(0, 2**31 - 1))
+        return DataLoader(self.train_rows, batch_sampler=sampler, collate_fn=self._collate_train,
+                          num_workers=self.num_workers)
+
+    def val_dataloader(self) -> DataLoader:
+        # sorted by length: less padding, and the order does not matter for the metrics
+        items = sorted(self.val_items, key=lambda it: sum(len(w) for w in it["windows"]))
+        return DataLoader(items, batch_size=self.eval_batch_size, shuffle=False, collate_fn=self._collate_val,
+                          num_workers=self.num_workers)

@@ -1,0 +1,203 @@
+"""Training: the real Hydra config composed with overrides, Lightning fit + export on small weak-label datasets,
+learning on a text-level task, and user mistakes failing with one line through `python train.py`."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from transformers import AutoTokenizer, LayoutLMv3ForTokenClassification
+
+from layoutx.labels.dataset import to_dataset_dict
+from layoutx.labels.match import match
+from layoutx.labels.tags import LABEL2ID
+from layoutx.models.encoding import encode_batch
+from layoutx.ocr.types import Word
+from layoutx.training import train
+from layoutx.training.data import LengthBucketSampler, augment_row
+
+ROOT = Path(__file__).resolve().parents[1]
+CONF = ROOT / "conf"
+
+# (entity, printed phrase, gold) pools; each image prints one weight and one size so the prompt matters
+WEIGHTS = [("Net Wt {v} g", "{v} gram"), ("Weight: {v} kg", "{v} kilogram"), ("{v} lbs", "{v} pound")]
+WIDTHS = [("Width {v} cm", "{v} centimetre"), ("W: {v} in", "{v} inch"), ("{v} mm wide", "{v} millimetre")]
+FILLER = ["Premium", "Quality", "Product", "Made", "in", "USA", "Model", "X200", "New", "Fresh", "Organic"]
+
+
+def _layout(texts: list[str], rnd: random.Random) -> list[Word]:
+    words, y = [], 40
+    for line in texts:
+        x = rnd.randint(20, 200)
+        for t in line.split():
+            w = 18 * len(t)
+            words.append(Word(t, (x, y, x + w, y + 30)))
+            x += w + 12
+        y += rnd.randint(45, 80)
+    return words
+
+
+def text_rows(n_images: int, seed: int, image_dir: Path) -> list[dict]:
+    """Rows as the weak-label builder makes them (tags from the real matcher), without rendering/OCR."""
+    rnd = random.Random(seed)
+    rows = []
+    for i in range(n_images):
+        wv, wd = rnd.choice([125, 250, 500, 750, 1.5, 2, 12]), rnd.choice([10, 15, 22.5, 30, 48])
+        (wp, wg), (dp, dg) = rnd.choice(WEIGHTS), rnd.choice(WIDTHS)
+        lines = [" ".join(rnd.sample(FILLER, 3)), wp.format(v=wv), " ".join(rnd.sample(FILLER, 2)), dp.format(v=wd)]
+        if rnd.random() < 0.5:
+            lines[1], lines[3] = lines[3], lines[1]
+        words = _layout(lines, rnd)
+        for entity, gold in (("item_weight", wg.format(v=wv)), ("width", dg.format(v=wd))):
+            m = match(words, gold, entity)
+            rows.append({
+                "id": f"{i}-{entity}", "index": f"{i}-{entity}", "image": str(image_dir / f"img{i}.jpg"),
+                "group_id": "0", "entity_name": entity, "entity_value": gold,
+                "words": [w.text for w in m.words],
+                "boxes": [[min(1000, int(v)) for v in w.box] for w in m.words],
+                "tags": [LABEL2ID[t] for t in m.tags], "matched": m.matched, "width": 1000, "height": 1000,
+            })
+    return rows
+
+
+def built_dataset(tmp: Path, n_train: int, n_val: int, seed: int = 0) -> Path:
+    rows = text_rows(n_train + n_val, seed, tmp / "images")
+    assert all(r["matched"] for r in rows)
+    dd = to_dataset_dict(rows[: 2 * n_train], rows[2 * n_train :])
+    out = tmp / "built"
+    dd.save_to_disk(str(out))
+    return out
+
+
+def compose_cfg(tmp: Path, *overrides: str):
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        return compose(config_name="config", overrides=[
+            f"paths.models_dir={tmp / 'models'}", f"paths.data_dir={tmp / 'data'}", f"paths.cache_dir={tmp / 'cache'}",
+            f"paths.runs_dir={tmp / 'runs'}", "trainer.threads=1", *overrides,
+        ])
+
+
+def test_config_composes_with_all_groups():
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        cfg = compose(config_name="config")
+        assert (cfg.model.name, cfg.data.name, cfg.trainer.accelerator) == ("tiny", "synthetic", "cpu")
+        assert cfg.train.lr == cfg.model.lr == 2e-3
+        base = compose(config_name="config", overrides=["model=base", "trainer=ddp", "data=challenge"])
+        assert base.train.lr == 3e-5 and base.trainer.strategy == "ddp" and base.data.download is True
+        assert compose(config_name="config", overrides=["data=real_dev"]).data.val_fraction == 0.3
+        assert compose(config_name="config", overrides=["trainer=gpu"]).trainer.precision == "16-mixed"
+
+
+def test_fast_dev_run_from_real_config_exports_a_plain_transformers_model(tmp_path):
+    built = built_dataset(tmp_path, 6, 2)
+    cfg = compose_cfg(tmp_path, f"data.built_dir={built}", "trainer.fast_dev_run=2", "model.hidden_size=32",
+                      "model.num_hidden_layers=1", "model.num_attention_heads=2", "model.intermediate_size=64")
+    result = train(cfg)
+    export = Path(result["export_dir"])
+    assert (tmp_path / "models" / "latest").read_text().strip() == export.name
+    model = LayoutLMv3ForTokenClassification.from_pretrained(export, local_files_only=True)
+    tok = AutoTokenizer.from_pretrained(export, local_files_only=True)
+    assert model.config.hidden_size == 32 and model.config.num_labels == 5
+    meta = json.loads((export / "layoutx.json").read_text())
+    assert meta["encoding"]["prompt_format"] == "{entity}" and meta["ocr"]["engine"] == cfg.ocr.name == "rapidocr"
+    assert meta["data"]["rows"] == {"train": 12, "validation": 4}
+    assert "val_challenge_f1" in meta["validation"] and "val_token_f1" in meta["validation"]
+    batch, _ = encode_batch(tok, [(["Net", "500", "g"], [[1, 1, 2, 2]] * 3, "item_weight", None)])
+    assert model(**batch).logits.shape == (1, batch["input_ids"].shape[1], 5)
+
+
+def test_training_learns_the_entity_conditioned_task(tmp_path):
+    """A short real fit: the model must tell the weight from the width on the same image (the prompt)."""
+    built = built_dataset(tmp_path, 60, 12)
+    cfg = compose_cfg(tmp_path, f"data.built_dir={built}", "train.max_epochs=20", "train.batch_size=8",
+                      "train.early_stopping_patience=0", "model.hidden_size=64", "model.num_hidden_layers=2",
+                      "model.num_attention_heads=2", "model.intermediate_size=128", "train.lr=3e-3",
+                      "trainer.progress_refresh=50", "seed=3", "trainer.threads=1")
+    result = train(cfg)
+    assert result["scores"]["val_challenge_f1"] >= 0.8, result["scores"]
+    assert result["scores"]["val_token_f1"] >= 0.7
+    run = Path(result["run_dir"])
+    assert list(run.glob("checkpoints/best-*.ckpt"))
+    metrics = (run / "csv" / "version_0" / "metrics.csv").read_text()
+    assert "val_challenge_f1" in metrics and "train_loss" in metrics
+    assert list(run.glob("tensorboard/version_0/events.out.tfevents.*"))
+
+
+def test_augment_row_redraws_digits_and_moves_boxes_only():
+    rnd = random.Random(0)
+    words = ["Net", "Wt", "500", "g", "12.5", "x", "07"]
+    boxes = [[100, 100, 200, 150]] * 7
+    changed = 0
+    for _ in range(50):
+        w, b = augment_row(words, boxes, rnd, 1.0, 1.0)
+        assert [x for x in w if not any(c.isdigit() for c in x)] == ["Net", "Wt", "g", "x"]
+        assert [len(x) for x in w] == [len(x) for x in words] and "." in w[4] and w[6][0] == "0"
+        assert w[2][0] != "0" and w[4][0] != "0"  # no new leading zeros
+        assert all(0 <= v <= 1000 for box in b for v in box) and all(x0 <= x1 for x0, _, x1, _ in b)
+        changed += w[2] != "500"
+    assert changed >= 45
+    assert augment_row(words, boxes, rnd, 0.0, 0.0) == (words, boxes)
+
+
+def test_length_bucket_sampler_covers_everything_once_with_little_padding():
+    rnd = random.Random(1)
+    lengths = [rnd.randint(5, 400) for _ in range(1000)]
+    sampler = LengthBucketSampler(lengths, 16, seed=0)
+    first, second = list(sampler), list(sampler)
+    assert len(first) == len(sampler) == 63
+    for batches in (first, second):
+        assert sorted(i for b in batches for i in b) == list(range(1000))
+    assert first != second  # a new order each epoch
+    padded = sum(len(b) * max(lengths[i] for i in b) for b in first)
+    assert padded < 1.2 * sum(lengths)
+
+
+def _train_py(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "train.py"), f"paths.models_dir={tmp_path / 'models'}",
+         f"paths.data_dir={tmp_path / 'data'}", f"hydra.run.dir={tmp_path / 'out'}", *args],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300,
+        env={**__import__("os").environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")},
+    )
+
+
+@pytest.mark.parametrize("args, message", [
+    (("model=base", f"model.pretrained={'/nonexistent/layoutlmv3-base'}"), "model.pretrained="),
+    (("model=base",), "huggingface-cli download microsoft/layoutlmv3-base"),
+    (("data=challenge", "data.csv=/nonexistent/train.csv"), "CSV file not found"),
+    (("data=real_dev",), "real-dev is not on this machine"),
+])
+def test_user_mistakes_print_one_line_and_exit_2(tmp_path, args, message):
+    proc = _train_py(tmp_path, *args)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and message in lines[0] and lines[0].startswith("error: ")
+    assert not (tmp_path / "models").exists()
+
+
+def test_default_synthetic_chain_generates_ocrs_labels_and_trains(tmp_path):
+    """data=synthetic end to end on 3 images: generator → real RapidOCR (cached) → weak labels → fit → export,
+    with image patches on; a second run reuses every stage (no new images, no new OCR)."""
+    cfg = compose_cfg(tmp_path, "data.n_images=3", "trainer.fast_dev_run=1", "model.hidden_size=32",
+                      "model.visual_embed=true",
+                      "model.num_hidden_layers=1", "model.num_attention_heads=2", "model.intermediate_size=64")
+    first = train(cfg)
+    root = tmp_path / "data" / "synthetic-n3-seed1"
+    assert len(list((root / "images").glob("*.jpg"))) == 3
+    rows = first["data"]["rows"]
+    assert rows["train"] + rows["validation"] == len((root / "labels.csv").read_text().splitlines()) - 1
+    assert first["data"]["matched"]["train"] >= 1  # OCR read at least one answer the labeler could find
+    cache_files = sorted(p for p in (tmp_path / "cache").rglob("*") if p.is_file())
+    assert cache_files
+    mtimes = [p.stat().st_mtime_ns for p in cache_files]
+    second = train(cfg)
+    assert second["data"] == first["data"]
+    assert [p.stat().st_mtime_ns for p in cache_files] == mtimes
+    export = Path(second["export_dir"])
+    assert LayoutLMv3ForTokenClassification.from_pretrained(export, local_files_only=True).config.visual_embed
