@@ -14,6 +14,7 @@ BENCHMARKS: dict[str, str] = {
     "ocr": "layoutx.bench.ocr",
     "train": "layoutx.bench.train",
     "predict": "layoutx.bench.predict",
+    "text": "layoutx.bench.text",
 }
 
 
