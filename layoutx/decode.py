@@ -31,8 +31,9 @@ from dataclasses import dataclass, field
 from layoutx.core.units import ENTITY_DIMENSION, allowed_units, lookup_unit, resolve_unit
 from layoutx.core.values import format_prediction
 from layoutx.labels.candidates import Candidate, find_candidates
+from layoutx.labels.match import unit_confusions
 from layoutx.labels.tags import LABELS
-from layoutx.labels.tokens import word_number
+from layoutx.labels.tokens import correct_confusions, split_word, word_number
 from layoutx.ocr.types import Box, Word
 
 MODEL = "model"
@@ -89,6 +90,14 @@ UNIT_PRIOR = 0.5  # no unit on the image: the entity's most likely unit
 UNIT_ONLY = 0.5  # the model tagged only the unit; the number before it is read untagged
 FALLBACK_SCALE = 0.25  # fallback scores stay below typical model scores (mean OCR confidence x this)
 _MAX_UNIT_WORDS = 3
+
+# Units whose usual OCR misreadings ("8 0z", "33.8 FL. 02", "85 9" for 85 g) the fallback's second pass
+# repairs, per entity (see ``layoutx.labels.match.unit_confusions``).
+REPAIR_UNITS: dict[str, tuple[str, ...]] = {
+    "item_weight": ("gram", "ounce"),
+    "maximum_weight_recommendation": ("gram", "ounce"),
+    "item_volume": ("fluid ounce",),
+}
 
 _VALUE = (LABELS.index("B-VALUE"), LABELS.index("I-VALUE"))
 _UNIT = (LABELS.index("B-UNIT"), LABELS.index("I-UNIT"))
@@ -292,10 +301,37 @@ def _model_candidates(words: Sequence[Word], probs: Sequence[Sequence[float]], t
 def _fallback(words: Sequence[Word], entity: str) -> _Cand | None:
     """The rule-based answer: among number+unit candidates allowed for the entity (those right after an
     entity keyword when there are any), the one printed in the largest text (first in reading order among
-    equals); a range resolved by ``RANGE_POLICY``."""
+    equals); a range resolved by ``RANGE_POLICY``. When the words hold no candidate at all, a second pass
+    reads them with the usual OCR misreadings repaired ("1OOW", "I0Og", "4OOML", "8 0z": ``repair_words``);
+    its word indices point back to the words given."""
     cands = find_candidates(words, entity)
-    if not cands:
-        return None
+    if cands:
+        return _pick(words, cands, entity)
+    fixed, owner = repair_words(words, entity)
+    cands = find_candidates(fixed, entity, split=False)
+    best = _pick(fixed, cands, entity) if cands else None
+    if best is not None:
+        best.indices = sorted({owner[i] for i in best.indices})
+    return best
+
+
+def repair_words(words: Sequence[Word], entity: str) -> tuple[list[Word], list[int]]:
+    """The words with digit misreadings (``correct_confusions``) and the entity's unit misreadings
+    (``REPAIR_UNITS``) repaired, split into value and unit pieces, and for each piece the index of the
+    word it came from."""
+    texts = [correct_confusions(w.text) for w in words]
+    for unit in REPAIR_UNITS.get(entity, ()):
+        texts = unit_confusions(texts, unit)
+    fixed: list[Word] = []
+    owner: list[int] = []
+    for i, (w, t) in enumerate(zip(words, texts)):
+        pieces = split_word(Word(t, w.box, w.confidence))
+        fixed.extend(pieces)
+        owner.extend([i] * len(pieces))
+    return fixed, owner
+
+
+def _pick(words: Sequence[Word], cands: Sequence[Candidate], entity: str) -> _Cand:
     keyed = [c for c in cands if _has_keyword(words, c.value_span[0], entity)]
     pool = keyed or cands
     tallest = max(c.height for c in pool)

@@ -9,13 +9,16 @@ import pytest
 
 from layoutx.errors import ImageError, LayoutxError
 from layoutx.labels.dataset import (
+    HELDOUT,
     IMAGE_BROKEN,
     IMAGE_MISSING,
     BuildStats,
+    build_text,
     image_split,
     load_built,
     rows_to_examples,
     split_examples,
+    text_split,
     to_dataset_dict,
 )
 from layoutx.labels.tags import LABEL2ID
@@ -101,6 +104,45 @@ def test_split_small_sets_and_bad_fraction():
     assert val == [] and len(train) == 15
     with pytest.raises(LayoutxError):
         split_examples(_examples(2), val_fraction=1.0)
+
+
+def test_text_split_holds_out_a_share_of_images_never_seen_in_training():
+    names = [f"https://m.media-amazon.com/images/I/{n:05d}.jpg" for n in range(4000)]
+    parts = [text_split(n, 0.5, 0.1, 0) for n in names]
+    assert 0.47 <= parts.count(HELDOUT) / 4000 <= 0.53 and 0.08 <= parts.count("validation") / 4000 <= 0.12
+    # the same hash as image_split: with nothing held out, validation is image_split's validation
+    assert [text_split(n, 0.0, 0.1, 0) for n in names] == [image_split(n, 0.1, 0) for n in names]
+    # by file name only, and the held-out images stay held out whatever the validation share
+    assert text_split("/a/00007.jpg", 0.5, 0.1, 0) == text_split(names[7], 0.5, 0.1, 0)
+    held = {n for n, p in zip(names, parts) if p == HELDOUT}
+    assert {n for n in names if text_split(n, 0.5, 0.3, 0) == HELDOUT} == held
+    with pytest.raises(LayoutxError):
+        text_split(names[0], 0.6, 0.4, 0)
+
+
+def test_build_text_weak_labels_real_text_rows_without_the_held_out_images(tmp_path):
+    csv_path = tmp_path / "text.csv"
+    with csv_path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["image_link", "group_id", "entity_name", "entity_value", "ocr_text"])
+        for n in range(60):
+            w.writerow([f"http://x/{n:03d}.jpg", "1", "item_weight", f"{n + 1}.0 gram", f"Net Wt {n + 1}g Tea"])
+        w.writerow(["http://x/999.jpg", "1", "item_weight", "7.0 gram", "nothing here"])
+        w.writerow(["http://x/998.jpg", "1", "colour", "7.0 gram", "7 g"])
+    dd, stats = build_text(csv_path, tmp_path / "built", heldout=0.5, val_fraction=0.2, seed=0)
+    kept = [f"{n:03d}.jpg" for n in range(60) if text_split(f"{n:03d}.jpg", 0.5, 0.2, 0) != HELDOUT]
+    assert sorted(list(dd["train"]["image"]) + list(dd["validation"]["image"])) == sorted(
+        kept + [i for i in ("999.jpg",) if text_split(i, 0.5, 0.2, 0) != HELDOUT])
+    assert not set(list(dd["train"]["image"])) & set(list(dd["validation"]["image"]))
+    assert all(text_split(i, 0.5, 0.2, 0) == "validation" for i in list(dd["validation"]["image"]))
+    row = next(r for r in dd["train"] if r["matched"])
+    n = int(row["image"][:3]) + 1
+    assert row["words"] == ["Net", "Wt", str(n), "g", "Tea"]
+    assert row["tags"] == [LABEL2ID[t] for t in ("O", "O", "B-VALUE", "B-UNIT", "O")]
+    assert row["boxes"][0][1] == 0 and all(0 <= v <= 1000 for b in row["boxes"] for v in b)
+    assert stats.rows == len(kept) + (text_split("999.jpg", 0.5, 0.2, 0) != HELDOUT) + (
+        text_split("998.jpg", 0.5, 0.2, 0) != HELDOUT)
+    assert list(load_built(tmp_path / "built")["train"]["image"]) == list(dd["train"]["image"])
 
 
 def test_dataset_save_and_load_round_trip(tmp_path):

@@ -238,3 +238,23 @@ def test_range_policy_matches_train_csv_with_its_ocr_text(train_csv) -> None:
     # the policy keeps the better single end (a range cannot be submitted)
     assert RANGE_POLICY["length"] == "low"
     assert all(RANGE_POLICY[d] == "high" for d in ("weight", "volume", "voltage", "wattage"))
+
+
+def test_fallback_repairs_ocr_misreadings_only_when_nothing_reads_as_is() -> None:
+    # digits misread as letters: "1OOW" -> 100 W, "I0Og" -> 100 g, "4OOML" -> 400 mL; the indices name the
+    # words given (decode takes split words, as the extractor gives them: "1OO" "W")
+    words = split_glued(line(["Motor", "1OOW", "Q"]))
+    assert [w.text for w in words] == ["Motor", "1OO", "W", "Q"]
+    pred = decode(words, None, "wattage")
+    assert (pred.text, pred.source, pred.word_indices) == ("100.0 watt", FALLBACK, (1, 2))
+    assert decode(split_glued(line(["Peso", "Neto:", "I0Og"])), None, "item_weight").text == "100.0 gram"
+    assert decode(split_glued(line(["CAPACITY:", "4OOML"])), None, "item_volume").text == "400.0 millilitre"
+    # unit misreadings of the entity's units: "0z" for oz, a "9" for g
+    assert decode(split_glued(line(["NET", "WT", "8", "0z"])), None, "item_weight").text == "8.0 ounce"
+    assert decode(split_glued(line(["33.8", "FL.", "0Z"])), None, "item_volume").text == "33.8 fluid ounce"
+    assert decode(split_glued(line(["85", "9"])), None, "item_weight").text == "85.0 gram"
+    # a quantity that reads as printed wins: the repair pass does not run
+    assert decode(split_glued(line(["1OOW", "max", "60W"])), None, "wattage").text == "60.0 watt"
+    # a "9" is a gram only for weights, and nothing numeric stays nothing
+    assert decode(split_glued(line(["85", "9"])), None, "width").text == ""
+    assert decode(split_glued(line(["SOLO", "lOO%", "cotton"])), None, "item_weight").text == ""

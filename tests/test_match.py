@@ -7,7 +7,16 @@ import pytest
 from layoutx.core.values import Quantity
 from layoutx.errors import UnknownEntityError
 from layoutx.labels.candidates import find_candidates
-from layoutx.labels.match import BAD_GOLD, UNIT_MISMATCH, VALUE_ABSENT, covers, match, text_words, unit_confusions
+from layoutx.labels.match import (
+    BAD_GOLD,
+    UNIT_MISMATCH,
+    VALUE_ABSENT,
+    covers,
+    match,
+    text_ocr,
+    text_words,
+    unit_confusions,
+)
 from layoutx.labels.tags import LABELS
 from layoutx.labels.tokens import correct_confusions, number_readings, split_glued, word_number
 from layoutx.ocr.types import Word
@@ -364,6 +373,12 @@ def test_find_candidates_chain_and_readings():
 def test_text_words_and_extras_style_row():
     words = text_words("Bearing 120 kg Capacity: 1 20kg")
     assert [w.box for w in words[:2]] == [(0.0, 0.0, 70.0, 20.0), (80.0, 0.0, 110.0, 20.0)]
+    # lines of at most 60 characters (600 px); a word that does not fit starts the next line, 30 px lower
+    wrapped = text_words("x" * 55 + " abcdef g")
+    assert [w.box for w in wrapped] == [(0.0, 0.0, 550.0, 20.0), (0.0, 30.0, 60.0, 50.0), (70.0, 30.0, 80.0, 50.0)]
+    page = text_ocr("x" * 55 + " abcdef g")
+    assert (page.width, page.height, [w.text for w in page.words]) == (550, 50, ["x" * 55, "abcdef", "g"])
+    assert (text_ocr("").width, text_ocr("").height, text_ocr("").words) == (10, 20, ())
     res = match(words, "120 kilogram", "maximum_weight_recommendation")
     assert [(w.text, t) for w, t in zip(res.words, res.tags)] == [
         ("Bearing", "O"), ("120", "B-VALUE"), ("kg", "B-UNIT"), ("Capacity:", "O"), ("1", "O"), ("20", "O"),

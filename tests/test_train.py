@@ -90,6 +90,7 @@ def test_config_composes_with_all_groups():
         base = compose(config_name="config", overrides=["model=base", "trainer=ddp", "data=challenge"])
         assert base.train.lr == 3e-5 and base.trainer.strategy == "ddp" and base.data.download is True
         assert compose(config_name="config", overrides=["data=real_dev"]).data.val_fraction == 0.3
+        assert compose(config_name="config", overrides=["data=ocr_text"]).data.heldout_fraction == 0.5
         assert compose(config_name="config", overrides=["trainer=gpu"]).trainer.precision == "16-mixed"
 
 
@@ -201,3 +202,28 @@ def test_default_synthetic_chain_generates_ocrs_labels_and_trains(tmp_path):
     assert [p.stat().st_mtime_ns for p in cache_files] == mtimes
     export = Path(second["export_dir"])
     assert LayoutLMv3ForTokenClassification.from_pretrained(export, local_files_only=True).config.visual_embed
+
+
+def test_data_ocr_text_trains_on_real_text_rows_without_the_held_out_images(tmp_path):
+    """data=ocr_text: text-only OCR rows -> weak labels (held-out images left out) -> fit -> export; a
+    model with image patches is refused (there are no images)."""
+    from layoutx.errors import LayoutxError
+    from layoutx.labels.dataset import HELDOUT, text_split
+
+    csv_path = tmp_path / "text.csv"
+    lines = ["image_link,group_id,entity_name,entity_value,ocr_text"]
+    lines += [f"http://x/{n:03d}.jpg,1,item_weight,{n + 1}.0 gram,Tea Net Wt {n + 1} g Serving 2 g" for n in range(40)]
+    csv_path.write_text("\n".join(lines) + "\n")
+    small = ("model.hidden_size=32", "model.num_hidden_layers=1", "model.num_attention_heads=2",
+             "model.intermediate_size=64")
+    cfg = compose_cfg(tmp_path, "data=ocr_text", f"data.csv={csv_path}", "data.synthetic_images=0",
+                      "trainer.fast_dev_run=1", *small)
+    result = train(cfg)
+    kept = [n for n in range(40) if text_split(f"{n:03d}.jpg", 0.5, 0.1, 0) != HELDOUT]
+    assert result["data"]["images"] is False and result["data"]["heldout_fraction"] == 0.5
+    assert sum(result["data"]["rows"].values()) == len(kept) == sum(result["data"]["matched"].values())
+    meta = json.loads((Path(result["export_dir"]) / "layoutx.json").read_text())
+    assert meta["data"]["source"] == "ocr_text"
+    with pytest.raises(LayoutxError, match="no images for the visual patches"):
+        train(compose_cfg(tmp_path, "data=ocr_text", f"data.csv={csv_path}", "data.synthetic_images=0",
+                          "trainer.fast_dev_run=1", "model.visual_embed=true", *small))

@@ -141,6 +141,51 @@ def image_split(image: str, val_fraction: float, seed: int) -> str:
     return "validation" if _unit_hash(Path(image).name, seed) < val_fraction else "train"
 
 
+HELDOUT = "heldout"
+
+
+def text_split(image: str, heldout: float, val_fraction: float, seed: int) -> str:
+    """"heldout", "validation" or "train" for an image of a text-only set (same hash as ``image_split``):
+    the first ``heldout`` share of the hash range is never trained or validated on, so a report on it
+    (``bench text --heldout``) is honest; the next ``val_fraction`` share selects checkpoints."""
+    if not (0.0 <= heldout < 1.0 and 0.0 <= val_fraction and heldout + val_fraction < 1.0):
+        raise LayoutxError(f"need 0 <= heldout, val_fraction and heldout + val_fraction < 1, got {heldout}, "
+                           f"{val_fraction}")
+    u = _unit_hash(Path(image).name, seed)
+    return HELDOUT if u < heldout else "validation" if u < heldout + val_fraction else "train"
+
+
+def build_text(csv_path: str | Path, out_dir: str | Path | None, heldout: float = 0.5, val_fraction: float = 0.1,
+               seed: int = 0) -> tuple[DatasetDict, BuildStats]:
+    """Weak labels from text-only OCR rows (an ``ocr_text`` column, e.g. the extras EasyOCR text of real
+    train.csv images): each row's words get the dummy layout of ``text_ocr``; rows of held-out images
+    are left out entirely (``text_split``). The stats count the rows kept."""
+    from layoutx.labels.match import text_ocr
+
+    rows = read_csv(csv_path, required=(*REQUIRED_COLUMNS, "ocr_text"))
+    stats = BuildStats()
+    parts: dict[str, list[dict[str, Any]]] = {"train": [], "validation": []}
+    for n, row in enumerate(rows):
+        image = Path(row["image_link"]).name
+        part = text_split(image, heldout, val_fraction, seed)
+        if part == HELDOUT:
+            continue
+        entity = row["entity_name"]
+        if entity not in ENTITIES:
+            stats.add(entity, False, UNKNOWN_ENTITY)
+            continue
+        ocr = text_ocr(row["ocr_text"])
+        result = match(ocr.words, row["entity_value"], entity)
+        stats.add(entity, result.matched, result.reason, result.confusion)
+        parts[part].append(example_from_match(row, image, result, ocr, str(row.get("index") or n)))
+    dd = to_dataset_dict(parts["train"], parts["validation"])
+    if out_dir is not None:
+        out = Path(out_dir)
+        dd.save_to_disk(str(out))
+        (out / STATS_FILE).write_text(json.dumps(stats.to_json(), indent=1) + "\n", encoding="utf-8")
+    return dd, stats
+
+
 def _unit_hash(name: str, seed: int) -> float:
     digest = hashlib.sha256(f"{seed}:{name}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from layoutx.core.values import Quantity, parse_entity_value
 from layoutx.labels.candidates import Candidate, find_candidates
 from layoutx.labels.tokens import correct_confusions, split_glued, split_word, word_number
-from layoutx.ocr.types import Word
+from layoutx.ocr.types import OcrResult, Word
 
 REL_TOL = 1e-6
 _GLUED_0Z = re.compile(r"(?<=\d)0([zZ])$")
@@ -162,12 +162,29 @@ def covers(words: Sequence[Word], gold_text: str, entity: str) -> bool:
     return match(words, gold_text, entity).matched
 
 
-def text_words(text: str) -> list[Word]:
-    """Whitespace-split words with dummy boxes (10 px per character, one line) for text-only OCR rows."""
+# Pseudo-layout of text-only OCR rows: 10 px per character, 20 px high words, lines of at most
+# TEXT_LINE_CHARS characters 30 px apart. A block of lines looks to the layout model like the short
+# lines of packaging text; one endless line would be unlike anything it sees on images.
+TEXT_LINE_CHARS = 60
+_CHAR_W, _WORD_H, _LINE_H = 10.0, 20.0, 30.0
+
+
+def text_words(text: str, line_chars: int = TEXT_LINE_CHARS) -> list[Word]:
+    """Whitespace-split words with dummy boxes (reading order kept) for text-only OCR rows."""
     out: list[Word] = []
-    x = 0.0
+    x = y = 0.0
     for t in text.split():
-        out.append(Word(t, (x, 0.0, x + 10.0 * len(t), 20.0)))
-        x += 10.0 * (len(t) + 1)
+        w = _CHAR_W * len(t)
+        if x > 0 and x + w > _CHAR_W * line_chars:
+            x, y = 0.0, y + _LINE_H
+        out.append(Word(t, (x, y, x + w, y + _WORD_H)))
+        x += w + _CHAR_W
     return out
 
+
+def text_ocr(text: str, line_chars: int = TEXT_LINE_CHARS) -> OcrResult:
+    """An OcrResult for a text-only OCR row (``text_words`` on a page just large enough to hold them)."""
+    words = tuple(text_words(text, line_chars))
+    width = max((w.box[2] for w in words), default=_CHAR_W)
+    height = max((w.box[3] for w in words), default=_WORD_H)
+    return OcrResult(words, int(width), int(height), "text")

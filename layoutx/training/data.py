@@ -65,6 +65,8 @@ def prepare_dataset(data_cfg: Any, ocr_cfg: Any, data_dir: str | Path, cache_dir
         summary.update(dataset_dir=str(built), rows={k: len(ds[k]) for k in ds},
                        matched={k: int(sum(ds[k]["matched"])) for k in ds})
         return ds, summary
+    if name == "ocr_text":
+        return _prepare_text(data_cfg, ocr_cfg, data_dir, cache_dir, seed, summary)
     if name == "synthetic":
         n, gen_seed = int(_get(data_cfg, "n_images")), int(_get(data_cfg, "seed"))
         root = Path(data_dir) / f"synthetic-n{n}-seed{gen_seed}"
@@ -101,7 +103,7 @@ def prepare_dataset(data_cfg: Any, ocr_cfg: Any, data_dir: str | Path, cache_dir
             download_links([r["image_link"] for r in rows], images_dir)
         summary.update(csv=str(csv_path), images_dir=str(images_dir))
     else:
-        raise InputFileError(f"unknown data source {name!r} (synthetic, challenge or real_dev)")
+        raise InputFileError(f"unknown data source {name!r} (synthetic, challenge, real_dev or ocr_text)")
     built = root / f"built-{engine_name}-val{val_fraction}-seed{split_seed}"
     if _built_ok(built):
         ds = load_built(built)
@@ -117,6 +119,42 @@ def prepare_dataset(data_cfg: Any, ocr_cfg: Any, data_dir: str | Path, cache_dir
         rows={split: len(ds[split]) for split in ds},
         matched={split: int(sum(ds[split]["matched"])) for split in ds},
     )
+    return ds, summary
+
+
+def _prepare_text(data_cfg: Any, ocr_cfg: Any, data_dir: str | Path, cache_dir: str | Path | None, seed: int,
+                  summary: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """data=ocr_text: weak labels on text-only OCR rows (held-out images left out), optionally mixed with a
+    synthetic image set (its train and validation splits appended to the text ones)."""
+    from datasets import DatasetDict, concatenate_datasets
+
+    from layoutx.labels.dataset import build_text, load_built
+
+    csv_value = _get(data_cfg, "csv")
+    if not csv_value:
+        raise InputFileError("data=ocr_text needs data.csv=PATH (a CSV with an ocr_text column)")
+    csv_path = Path(str(csv_value)).expanduser()
+    if not csv_path.is_file():
+        raise InputFileError(f"{csv_path}: CSV file not found; set data.csv=PATH")
+    heldout = float(_get(data_cfg, "heldout_fraction", 0.5))
+    val_fraction = float(_get(data_cfg, "val_fraction", 0.1))
+    split_seed = int(_get(data_cfg, "split_seed", seed))
+    built = Path(data_dir) / f"ocr_text-{csv_path.stem}" / f"built-held{heldout}-val{val_fraction}-seed{split_seed}"
+    if _built_ok(built):
+        ds = load_built(built)
+    else:
+        ds, _ = build_text(csv_path, built, heldout=heldout, val_fraction=val_fraction, seed=split_seed)
+    summary.update(csv=str(csv_path), heldout_fraction=heldout, split_seed=split_seed, images=False,
+                   text_dataset_dir=str(built), text_rows={k: len(ds[k]) for k in ds},
+                   text_matched={k: int(sum(ds[k]["matched"])) for k in ds})
+    n_synth = int(_get(data_cfg, "synthetic_images", 0) or 0)
+    if n_synth:
+        syn_cfg = {"name": "synthetic", "n_images": n_synth, "seed": int(_get(data_cfg, "synthetic_seed", 1)),
+                   "val_fraction": val_fraction, "split_seed": split_seed}
+        syn, syn_summary = prepare_dataset(syn_cfg, ocr_cfg, data_dir, cache_dir, seed)
+        ds = DatasetDict({k: concatenate_datasets([ds[k], syn[k]]) for k in ds})
+        summary["synthetic"] = syn_summary
+    summary.update(rows={k: len(ds[k]) for k in ds}, matched={k: int(sum(ds[k]["matched"])) for k in ds})
     return ds, summary
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from layoutx.errors import ModelNotFoundError
+from layoutx.errors import LayoutxError, ModelNotFoundError
 
 
 def _run_dir(cfg: DictConfig) -> Path:
@@ -59,6 +59,9 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         words = (w for ws in ds["train"]["words"] for w in ws)
         model, tokenizer = build_model(OmegaConf.to_container(cfg.model, resolve=True), train_words=words)
     visual = bool(getattr(model.config, "visual_embed", False))
+    if visual and data_summary.get("images") is False:
+        raise LayoutxError(f"data={cfg.data.name} has no images for the visual patches; "
+                                 "use a preset with visual_embed=false")
     dm = TaggingDataModule(
         ds, tokenizer, batch_size=int(cfg.train.batch_size), eval_batch_size=int(cfg.train.eval_batch_size),
         max_length=int(cfg.model.max_length), stride=int(cfg.model.stride), visual=visual,
