@@ -19,7 +19,7 @@ from layoutx.labels.tags import LABEL2ID
 from layoutx.models.encoding import encode_batch
 from layoutx.ocr.types import Word
 from layoutx.training import train
-from layoutx.training.data import LengthBucketSampler, augment_row
+from layoutx.training.data import LengthBucketSampler, augment_row, budget_batches
 
 ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "conf"
@@ -156,6 +156,30 @@ def test_length_bucket_sampler_covers_everything_once_with_little_padding():
     assert first != second  # a new order each epoch
     padded = sum(len(b) * max(lengths[i] for i in b) for b in first)
     assert padded < 1.2 * sum(lengths)
+
+
+def test_token_budget_splits_batches_of_long_rows_only():
+    # rows 0-3 short (1 window of 100 tokens), rows 4-7 long (3 windows, the longest 512 tokens)
+    lengths = [100] * 4 + [512] * 4
+    windows = [1] * 4 + [3] * 4
+    assert budget_batches(range(8), lengths, 16, windows, max_tokens=None) == [list(range(8))]
+    # 4 short rows: 4 x 100 tokens; then each long row adds 3 windows of 512: 5 windows x 512 > 2048
+    assert budget_batches(range(8), lengths, 16, windows, max_tokens=2048) == [[0, 1, 2, 3], [4], [5], [6], [7]]
+    # 3072: two long rows fit (6 windows x 512), a third does not
+    assert budget_batches(range(8), lengths, 16, windows, max_tokens=3072) == [[0, 1, 2, 3], [4, 5], [6, 7]]
+    assert budget_batches(range(8), lengths, 3, windows, max_tokens=10**6) == [[0, 1, 2], [3, 4, 5], [6, 7]]
+    # single-window rows of at most 512 tokens never hit the default 8192 budget with batches of 16
+    assert budget_batches(range(40), [512] * 40, 16, [1] * 40, 8192) == [list(range(16)), list(range(16, 32)),
+                                                                        list(range(32, 40))]
+    # the sampler: every row once per epoch, no batch over the budget unless it is a single row
+    rnd = random.Random(2)
+    lengths = [rnd.randint(20, 512) for _ in range(300)]
+    windows = [rnd.choice([1, 1, 1, 2, 4]) for _ in range(300)]
+    sampler = LengthBucketSampler(lengths, 16, seed=0, windows=windows, tokens=lengths, max_tokens=4096)
+    batches = list(sampler)
+    assert sorted(i for b in batches for i in b) == list(range(300))
+    assert all(len(b) == 1 or sum(windows[i] for i in b) * max(lengths[i] for i in b) <= 4096 for b in batches)
+    assert max(len(b) for b in batches) == 16 and len(sampler) == len(sampler._batches())
 
 
 def _train_py(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:

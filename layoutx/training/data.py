@@ -201,14 +201,44 @@ def augment_row(words: Sequence[str], boxes: Sequence[Sequence[int]], rnd: rando
     return words, boxes
 
 
-class LengthBucketSampler(torch.utils.data.Sampler):
-    """Shuffled batches of similar length: windows are shuffled, cut into pools of 50 batches, sorted by
-    length inside each pool, batched, and the batches shuffled — far less padding than plain shuffling,
-    a new order every epoch. (Single process; under DDP the module uses plain shuffling + Lightning's
-    DistributedSampler.)"""
+def budget_batches(order: Sequence[int], lengths: Sequence[int], batch_size: int,
+                   windows: Sequence[int] | None = None, max_tokens: int | None = None) -> list[list[int]]:
+    """Cut ``order`` into consecutive batches of at most ``batch_size`` rows and, with ``max_tokens``, at most
+    that many padded tokens (windows in the batch x its longest window). Why: LayoutLMv3's relative
+    position biases build tensors of batch x length x length x buckets, so a batch of long OCR rows
+    (several 512-token windows each) costs gigabytes; short rows keep the full batch. A row over the
+    budget on its own still gets a batch of its own."""
+    out: list[list[int]] = []
+    batch: list[int] = []
+    n_win = longest = 0
+    for i in order:
+        w = windows[i] if windows is not None else 1
+        if batch and (len(batch) >= batch_size or (
+                max_tokens is not None and (n_win + w) * max(longest, lengths[i]) > max_tokens)):
+            out.append(batch)
+            batch, n_win, longest = [], 0, 0
+        batch.append(i)
+        n_win += w
+        longest = max(longest, lengths[i])
+    if batch:
+        out.append(batch)
+    return out
 
-    def __init__(self, lengths: Sequence[int], batch_size: int, seed: int = 0, pool: int = 50) -> None:
+
+class LengthBucketSampler(torch.utils.data.Sampler):
+    """Shuffled batches of similar length: rows are shuffled, cut into pools of 50 batches, sorted by
+    length inside each pool, batched (``budget_batches``: at most ``batch_size`` rows and ``max_tokens``
+    padded tokens), and the batches shuffled — far less padding than plain shuffling, a new order every
+    epoch. ``lengths`` order the rows (words per row will do); the budget counts ``tokens`` (longest
+    window per row) times ``windows`` per row. (Single process; under DDP the module uses plain shuffling
+    + Lightning's DistributedSampler.)"""
+
+    def __init__(self, lengths: Sequence[int], batch_size: int, seed: int = 0, pool: int = 50,
+                 windows: Sequence[int] | None = None, max_tokens: int | None = None,
+                 tokens: Sequence[int] | None = None) -> None:
         self.lengths, self.batch_size, self.seed, self.pool, self.epoch = list(lengths), batch_size, seed, pool, 0
+        self.windows, self.max_tokens = (list(windows) if windows is not None else None), max_tokens
+        self.tokens = list(tokens) if tokens is not None else self.lengths
 
     def _batches(self) -> list[list[int]]:
         rnd = random.Random(self.seed + self.epoch)
@@ -218,7 +248,7 @@ class LengthBucketSampler(torch.utils.data.Sampler):
         batches = []
         for start in range(0, len(order), size):
             chunk = sorted(order[start : start + size], key=self.lengths.__getitem__)
-            batches += [chunk[i : i + self.batch_size] for i in range(0, len(chunk), self.batch_size)]
+            batches += budget_batches(chunk, self.tokens, self.batch_size, self.windows, self.max_tokens)
         rnd.shuffle(batches)
         return batches
 
@@ -228,7 +258,9 @@ class LengthBucketSampler(torch.utils.data.Sampler):
         return iter(batches)
 
     def __len__(self) -> int:
-        return (len(self.lengths) + self.batch_size - 1) // self.batch_size
+        if self.max_tokens is None:
+            return (len(self.lengths) + self.batch_size - 1) // self.batch_size
+        return len(self._batches())  # this epoch's layout (the count varies a little from epoch to epoch)
 
 
 class TaggingDataModule(pl.LightningDataModule):
@@ -237,7 +269,8 @@ class TaggingDataModule(pl.LightningDataModule):
     def __init__(self, dataset: Any, tokenizer: Any, *, batch_size: int = 16, eval_batch_size: int = 32,
                  max_length: int = 512, stride: int = 128, visual: bool = False, image_size: int = 224,
                  drop_unmatched: bool = True, num_workers: int = 0, prompt_format: str = "{entity}",
-                 augment_digits: float = 0.0, augment_boxes: float = 0.0, seed: int = 0) -> None:
+                 augment_digits: float = 0.0, augment_boxes: float = 0.0, seed: int = 0,
+                 max_batch_tokens: int | None = None) -> None:
         super().__init__()
         self.dataset, self.tokenizer = dataset, tokenizer
         self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
@@ -246,7 +279,9 @@ class TaggingDataModule(pl.LightningDataModule):
         self.drop_unmatched, self.num_workers = drop_unmatched, num_workers
         self.augment_digits, self.augment_boxes = augment_digits, augment_boxes
         self.rnd = random.Random(seed)
+        self.max_batch_tokens = max_batch_tokens
         self.train_rows: list[dict[str, Any]] = []
+        self.train_shape: list[tuple[int, int]] = []  # (windows, longest window) per training row
         self.val_items: list[dict[str, Any]] = []
 
     def _rows(self, split: str) -> list[dict[str, Any]]:
@@ -260,6 +295,9 @@ class TaggingDataModule(pl.LightningDataModule):
                 if self.drop_unmatched and has_gold and not r["matched"]:
                     continue  # the gold is on the image but OCR missed it: all-O tags would teach the wrong thing
                 self.train_rows.append(r)
+            for r in self.train_rows:  # digit redraws keep the digit count, so the token count is fixed
+                ws = encode_item(self.tokenizer, r["words"], r["boxes"], r["entity_name"], r["tags"], **self.enc)
+                self.train_shape.append((len(ws), max((len(w.input_ids) for w in ws), default=1)))
         if not self.val_items and "validation" in self.dataset:
             for r in self._rows("validation"):
                 windows = encode_item(self.tokenizer, r["words"], r["boxes"], r["entity_name"], r["tags"],
@@ -294,12 +332,18 @@ class TaggingDataModule(pl.LightningDataModule):
             return DataLoader(self.train_rows, batch_size=self.batch_size, shuffle=True,
                               collate_fn=self._collate_train, num_workers=self.num_workers)
         sampler = LengthBucketSampler([len(r["words"]) for r in self.train_rows], self.batch_size,
-                                      seed=self.rnd.randint(0, 2**31 - 1))
+                                      seed=self.rnd.randint(0, 2**31 - 1), windows=[w for w, _ in self.train_shape],
+                                      tokens=[n for _, n in self.train_shape], max_tokens=self.max_batch_tokens)
         return DataLoader(self.train_rows, batch_sampler=sampler, collate_fn=self._collate_train,
                           num_workers=self.num_workers)
 
     def val_dataloader(self) -> DataLoader:
         # sorted by length: less padding, and the order does not matter for the metrics
         items = sorted(self.val_items, key=lambda it: sum(len(w) for w in it["windows"]))
-        return DataLoader(items, batch_size=self.eval_batch_size, shuffle=False, collate_fn=self._collate_val,
-                          num_workers=self.num_workers)
+        if not self.max_batch_tokens or (self.trainer is not None and self.trainer.world_size > 1):
+            return DataLoader(items, batch_size=self.eval_batch_size, shuffle=False, collate_fn=self._collate_val,
+                              num_workers=self.num_workers)
+        longest = [max((len(w.input_ids) for w in it["windows"]), default=1) for it in items]
+        batches = budget_batches(range(len(items)), longest, self.eval_batch_size,
+                                 [len(it["windows"]) for it in items], 2 * self.max_batch_tokens)  # no gradients
+        return DataLoader(items, batch_sampler=batches, collate_fn=self._collate_val, num_workers=self.num_workers)

@@ -68,7 +68,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         image_size=int(getattr(model.config, "input_size", 224)), drop_unmatched=bool(cfg.data.drop_unmatched),
         num_workers=int(cfg.trainer.num_workers), prompt_format=str(cfg.model.prompt_format),
         augment_digits=float(cfg.train.augment_digits), augment_boxes=float(cfg.train.augment_boxes),
-        seed=int(cfg.seed),
+        seed=int(cfg.seed), max_batch_tokens=cfg.train.get("max_batch_tokens"),
     )
     module = TaggerModule(model, lr=float(cfg.train.lr), weight_decay=float(cfg.train.weight_decay),
                           warmup_ratio=float(cfg.train.warmup_ratio))
