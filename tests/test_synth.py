@@ -131,6 +131,12 @@ def test_cli_writes_set_and_reports_json(tmp_path: Path) -> None:
     rows, _ = _read(tmp_path / "s")
     assert sum(report["per_entity"].values()) == len(rows) == report["rows"]
     assert len(list((tmp_path / "s" / "images").glob("*.jpg"))) == 3
+    # a smaller set into the same folder: the earlier set's extra images go, a user's own file stays
+    (tmp_path / "s" / "images" / "notes.jpg").write_bytes(b"mine")
+    run_cli("synth", "--n", "2", "--seed", "9", "--out", str(tmp_path / "s"), "--no-progress", check=True)
+    assert sorted(p.name for p in (tmp_path / "s" / "images").glob("*.jpg")) == ["000000.jpg", "000001.jpg",
+                                                                              "notes.jpg"]
+    assert {r["image_link"] for r in _read(tmp_path / "s")[0]} == {"000000.jpg", "000001.jpg"}
     bad = run_cli("synth", "--n", "0", "--out", str(tmp_path / "x"))
     assert bad.returncode == 2 and bad.stderr.startswith("error:") and "Traceback" not in bad.stderr
 

@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import random
+import re
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -172,10 +173,13 @@ def generate(
     row (same order, same index), every printed occurrence of the answer with each word's pixel box and
     role (value, unit, or value+unit with the two parts' boxes). ``workers`` > 1 renders in that many
     processes; the output is byte-identical to one worker's because each image has its own random streams.
+    Images of an earlier, larger set in the same folder (``NNNNNN.jpg`` names this run did not write) are
+    removed, so the folder always holds exactly the set that labels.csv describes; other files are kept.
     """
     out = Path(out_dir)
     images = out / "images"
     images.mkdir(parents=True, exist_ok=True)
+    written: set[str] = set()
     index = 0
     with (out / "labels.csv").open("w", newline="", encoding="utf-8") as fl, \
             (out / "answers.jsonl").open("w", encoding="utf-8") as fa:
@@ -185,6 +189,7 @@ def generate(
         def _write(sample: Sample) -> None:
             nonlocal index
             (images / sample.name).write_bytes(sample.jpeg)
+            written.add(sample.name)
             for row, ans in zip(sample.rows, sample.answers):
                 writer.writerow({"index": str(index), **row})
                 fa.write(json.dumps({"index": str(index), **ans}, sort_keys=True) + "\n")
@@ -201,7 +206,13 @@ def generate(
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
+    for stale in images.glob("*.jpg"):
+        if _SET_IMAGE.fullmatch(stale.name) and stale.name not in written:
+            stale.unlink()
     return out
+
+
+_SET_IMAGE = re.compile(r"\d{6}\.jpg")
 
 
 def summarize(out_dir: Path | str) -> dict[str, int]:
