@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from layoutx.core.units import ENTITY_DIMENSION, allowed_units, lookup_unit, resolve_unit
 from layoutx.core.values import format_prediction
 from layoutx.labels.candidates import Candidate, find_candidates
-from layoutx.labels.match import unit_confusions
+from layoutx.labels.match import split_repaired, unit_confusions
 from layoutx.labels.tags import LABELS
-from layoutx.labels.tokens import correct_confusions, split_word, word_number
+from layoutx.labels.tokens import correct_confusions, word_number
 from layoutx.ocr.types import Box, Word
 
 MODEL = "model"
@@ -322,12 +322,7 @@ def repair_words(words: Sequence[Word], entity: str) -> tuple[list[Word], list[i
     texts = [correct_confusions(w.text) for w in words]
     for unit in REPAIR_UNITS.get(entity, ()):
         texts = unit_confusions(texts, unit)
-    fixed: list[Word] = []
-    owner: list[int] = []
-    for i, (w, t) in enumerate(zip(words, texts)):
-        pieces = split_word(Word(t, w.box, w.confidence))
-        fixed.extend(pieces)
-        owner.extend([i] * len(pieces))
+    _, fixed, owner = split_repaired(words, texts)
     return fixed, owner
 
 

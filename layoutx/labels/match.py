@@ -91,19 +91,22 @@ def _tag(n: int, hits: Sequence[Candidate]) -> list[str]:
     return tags
 
 
-def _split_with(words: Sequence[Word], texts: Sequence[str]) -> tuple[list[Word], list[Word]]:
-    """Split each word where its repaired text (same length) says; return (sub-words with the OCR's
-    characters, the same sub-words with the repaired characters)."""
+def split_repaired(words: Sequence[Word], texts: Sequence[str]) -> tuple[list[Word], list[Word], list[int]]:
+    """Split each word where its repaired text (same length) says; return the sub-words with the OCR's
+    characters, the same sub-words with the repaired characters, and for each sub-word the index of the
+    word it came from."""
     orig: list[Word] = []
     fixed: list[Word] = []
-    for w, t in zip(words, texts):
+    owner: list[int] = []
+    for i, (w, t) in enumerate(zip(words, texts)):
         pieces = split_word(w, t)
         orig.extend(pieces)
+        owner.extend([i] * len(pieces))
         pos = 0
         for p in pieces:
             fixed.append(Word(t[pos : pos + len(p.text)], p.box, p.confidence) if t != w.text else p)
             pos += len(p.text)
-    return orig, fixed
+    return orig, fixed, owner
 
 
 def unit_confusions(texts: Sequence[str], gold_unit: str) -> list[str]:
@@ -149,7 +152,7 @@ def match(words: Sequence[Word], gold: Quantity | str, entity: str) -> MatchResu
         return MatchResult(split, _tag(len(split), hits), True, hits)
     fixed_texts = unit_confusions([correct_confusions(w.text) for w in words], q.unit)
     if fixed_texts != [w.text for w in words]:
-        orig, fixed = _split_with(words, fixed_texts)
+        orig, fixed, _ = split_repaired(words, fixed_texts)
         hits = _hits(find_candidates(fixed, entity, lenient=True, split=False), q, entity)
         if hits:
             return MatchResult(orig, _tag(len(orig), hits), True, hits, confusion=True)

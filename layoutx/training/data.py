@@ -86,13 +86,8 @@ def prepare_dataset(data_cfg: Any, ocr_cfg: Any, data_dir: str | Path, cache_dir
         csv_path, images_dir = root / "labels.csv", root / "images"
         summary.update(n_images=n, synth_seed=gen_seed)
     elif name in ("challenge", "real_dev"):
-        csv_value = _get(data_cfg, "csv")
-        if not csv_value:
-            raise InputFileError(f"data={name} needs data.csv=PATH (a train.csv-format file)")
-        csv_path = Path(str(csv_value)).expanduser()
-        if not csv_path.is_file():
-            hint = " (real-dev is not on this machine)" if name == "real_dev" else ""
-            raise InputFileError(f"{csv_path}: CSV file not found{hint}; set data.csv=PATH")
+        csv_path = _csv_path(data_cfg, name, "a train.csv-format file",
+                             " (real-dev is not on this machine)" if name == "real_dev" else "")
         images_dir = Path(str(_get(data_cfg, "images_dir") or csv_path.parent / "images")).expanduser()
         root = Path(data_dir) / f"{name}-{csv_path.stem}"
         if _get(data_cfg, "download", False):
@@ -122,6 +117,17 @@ def prepare_dataset(data_cfg: Any, ocr_cfg: Any, data_dir: str | Path, cache_dir
     return ds, summary
 
 
+def _csv_path(data_cfg: Any, name: str, what: str, hint: str = "") -> Path:
+    """``data.csv`` as an existing file, or a one-line InputFileError saying how to set it."""
+    csv_value = _get(data_cfg, "csv")
+    if not csv_value:
+        raise InputFileError(f"data={name} needs data.csv=PATH ({what})")
+    csv_path = Path(str(csv_value)).expanduser()
+    if not csv_path.is_file():
+        raise InputFileError(f"{csv_path}: CSV file not found{hint}; set data.csv=PATH")
+    return csv_path
+
+
 def _prepare_text(data_cfg: Any, ocr_cfg: Any, data_dir: str | Path, cache_dir: str | Path | None, seed: int,
                   summary: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """data=ocr_text: weak labels on text-only OCR rows (held-out images left out), optionally mixed with a
@@ -130,12 +136,7 @@ def _prepare_text(data_cfg: Any, ocr_cfg: Any, data_dir: str | Path, cache_dir: 
 
     from layoutx.labels.dataset import build_text, load_built
 
-    csv_value = _get(data_cfg, "csv")
-    if not csv_value:
-        raise InputFileError("data=ocr_text needs data.csv=PATH (a CSV with an ocr_text column)")
-    csv_path = Path(str(csv_value)).expanduser()
-    if not csv_path.is_file():
-        raise InputFileError(f"{csv_path}: CSV file not found; set data.csv=PATH")
+    csv_path = _csv_path(data_cfg, "ocr_text", "a CSV with an ocr_text column")
     heldout = float(_get(data_cfg, "heldout_fraction", 0.5))
     val_fraction = float(_get(data_cfg, "val_fraction", 0.1))
     split_seed = int(_get(data_cfg, "split_seed", seed))
