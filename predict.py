@@ -1,9 +1,10 @@
 """Predict a test.csv-format file: `python predict.py [input=... images_dir=... output=... model_path=... ocr=...]`.
 
 Thin on purpose: Hydra composes conf/predict.yaml and ``layoutx.predict.run_prediction`` does the work
-(tests and library users call it directly). With no arguments it runs models/latest on the embedded
-synthetic sample and prints its F1; without a model it says which command trains one. User mistakes print
-one line and exit 2.
+(tests and library users call it directly). With no arguments it runs the default model on the embedded
+synthetic sample and prints its F1. The model is ``model_path=``, else ``models/latest`` when you trained one
+(``$LAYOUTX_MODELS_DIR/latest`` when that is set), else the model shipped in the package; `--help` says the
+same and the run prints which one it used. User mistakes print one line and exit 2.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ from layoutx.labels.candidates import Candidate, find_candidates
 from layoutx.labels.match import split_repaired, unit_confusions
 from layoutx.labels.tags import LABELS
 from layoutx.labels.tokens import correct_confusions, word_number
-from layoutx.ocr.types import Box, Word
+from layoutx.ocr.types import Box, Word, orientation
 
 MODEL = "model"
 FALLBACK = "fallback"
@@ -326,11 +326,26 @@ def repair_words(words: Sequence[Word], entity: str) -> tuple[list[Word], list[i
     return fixed, owner
 
 
+# Reading direction of a dimension's label on a drawing (LABELLING.md: height is the vertical extent,
+# width the horizontal one, depth the slanted third line): orientation classes of layoutx.ocr.types.
+DIMENSION_ORIENTATIONS: dict[str, frozenset[int]] = {
+    "height": frozenset({1, 2}),
+    "width": frozenset({0}),
+    "depth": frozenset({3, 4}),
+}
+
+
 def _pick(words: Sequence[Word], cands: Sequence[Candidate], entity: str) -> _Cand:
     keyed = [c for c in cands if _has_keyword(words, c.value_span[0], entity)]
     pool = keyed or cands
+    wanted = DIMENSION_ORIENTATIONS.get(entity)
+    if wanted is not None and not keyed:  # a drawing: a label printed along the entity's line wins
+        along = [c for c in pool if orientation(words[c.value_span[0]].angle) in wanted]
+        pool = along or pool
     tallest = max(c.height for c in pool)
     best = next(c for c in pool if c.height >= tallest * 0.95)
+    if GEOMETRY_PRIOR and entity in ("width", "height") and not keyed and len(pool) > 1:
+        best = _by_placement(words, pool, entity, best)
     chain = _range_chain(words, cands, best)
     low, high = chain[0].value, chain[-1].value
     if len(chain) >= 2 and low < high:
@@ -345,6 +360,31 @@ def _pick(words: Sequence[Word], cands: Sequence[Candidate], entity: str) -> _Ca
         idx.update(range(*pick.unit_span))
     conf = [words[i].confidence for i in sorted(idx)] or [1.0]
     return _Cand(pick.value, pick.unit, FALLBACK_SCALE * sum(conf) / len(conf), sorted(idx), rng)
+
+
+GEOMETRY_PRIOR = True
+
+
+def _by_placement(words: Sequence[Word], pool: Sequence[Candidate], entity: str, best: Candidate) -> Candidate:
+    """On a dimension drawing the height label sits beside the object (far from the centre left or right,
+    near mid-height) and the width label above or below it (near the horizontal centre): the candidate
+    placed most that way, over the extent of all the words, among those printed nearly as large as the
+    largest (a sizing table in small print does not count) and not inside a printed list."""
+    xs0, ys0 = min(w.box[0] for w in words), min(w.box[1] for w in words)
+    xs1, ys1 = max(w.box[2] for w in words), max(w.box[3] for w in words)
+    if xs1 - xs0 <= 0 or ys1 - ys0 <= 0:
+        return best
+
+    def placement(c: Candidate) -> float:
+        b = words[c.value_span[0]].box
+        dx = abs((b[0] + b[2]) / 2 - (xs0 + xs1) / 2) / (xs1 - xs0)
+        dy = abs((b[1] + b[3]) / 2 - (ys0 + ys1) / 2) / (ys1 - ys0)
+        return dx - dy if entity == "height" else dy - dx
+
+    tallest = max(c.height for c in pool)
+    # numbers of one printed list ("10 x 20 cm") are not labels of separate lines
+    sized = [c for c in pool if c.height >= 0.7 * tallest and not c.shared_unit]
+    return max(sized, key=placement) if len(sized) > 1 else best
 
 
 def _has_keyword(words: Sequence[Word], start: int, entity: str) -> bool:
@@ -370,6 +410,29 @@ def _range_chain(words: Sequence[Word], cands: Sequence[Candidate], best: Candid
     return same
 
 
+# When the model tags no value span (no word's argmax is VALUE), the printed number+unit quantity whose
+# number the model gives the highest VALUE probability is still the model's answer if that probability
+# reaches RANK_MIN (None = off): the model's ranking of the rule candidates beats the rules' own.
+RANK_MIN: float | None = 0.1
+
+
+def _ranked(words: Sequence[Word], probs: Sequence[Sequence[float]], entity: str) -> _Cand | None:
+    cands = find_candidates(words, entity, split=False)
+    if not cands:
+        return None
+
+    def p_value(c: Candidate) -> float:
+        row = probs[c.value_span[0]]
+        return row[_VALUE[0]] + row[_VALUE[1]]
+
+    top = max(cands, key=p_value)  # the first of equal probabilities
+    p = p_value(top)
+    if RANK_MIN is None or p < RANK_MIN:
+        return None
+    idx = list(range(*top.value_span)) + (list(range(*top.unit_span)) if top.unit_span else [])
+    return _Cand(top.value, top.unit, p * UNIT_ONLY, idx)
+
+
 def decode(words: Sequence[Word], probs: Sequence[Sequence[float]] | None, entity: str, *,
            fallback: bool = True) -> Prediction:
     """The answer for ``entity`` from split words and their per-word label probabilities.
@@ -389,6 +452,8 @@ def decode(words: Sequence[Word], probs: Sequence[Sequence[float]] | None, entit
     strong = [c for c in cands if not c.weak]
     weak = [c for c in cands if c.weak]
     best = max(strong, key=lambda c: c.score) if strong else None  # max keeps the first of equal scores
+    if best is None and probs is not None and RANK_MIN is not None:
+        best = _ranked(words, probs, entity)
     if best is None and fallback:
         best, source = _fallback(words, entity), FALLBACK
     if best is None and weak:

@@ -1,7 +1,7 @@
 """The library API: ``Extractor`` reads one entity off one product image (or many rows at once).
 
     from layoutx import Extractor
-    ex = Extractor.from_pretrained()             # models/latest, the default OCR engine, cached OCR
+    ex = Extractor.from_pretrained()             # models/latest, else the shipped model; cached OCR
     ex.predict("photo.jpg", "item_weight").text  # "500.0 gram" or ""
 
 OCR -> ``split_glued`` words -> the tagger's per-word label probabilities -> ``layoutx.decode``. Images
@@ -22,7 +22,7 @@ from layoutx.decode import Prediction, decode, empty_prediction
 from layoutx.errors import ImageError
 from layoutx.labels.tags import LABELS
 from layoutx.labels.tokens import split_glued
-from layoutx.ocr.types import OcrResult, Word
+from layoutx.ocr.types import OcrResult, Word, orientation
 
 ImageLike = Any  # str | Path | bytes | PIL.Image.Image
 
@@ -46,6 +46,7 @@ class Extractor:
         self.cache_dir = cache_dir
         self._ocr_spec = ocr
         self.model_dir: Path | None = None  # set by from_pretrained
+        self.model_source: str | None = None  # "explicit", "latest" or "shipped" (layoutx.models.export)
         self._engine: Any = None
         self._label_order: list[int] | None = None
         if tagger is not None:
@@ -58,16 +59,18 @@ class Extractor:
     def from_pretrained(cls, model_dir: str | Path | None = None, ocr: Any = None, device: str | None = None, *,
                         cache_dir: str | Path | None = None, fallback: bool = True, batch_size: int = 16
                         ) -> Extractor:
-        """Load an exported tagger (None -> ``models/latest``; ModelNotFoundError names `python train.py`).
+        """Load an exported tagger: ``model_dir``, else ``models/latest``, else the shipped default model (the
+        order is ``layoutx.models.export.resolve_model_dir``'s); ``model_source`` says which it was.
 
         ``ocr``: None (the default engine), an engine name, or an OcrEngine instance."""
-        from layoutx.models.export import resolve_model_dir
+        from layoutx.models.export import find_model
         from layoutx.models.inference import Tagger
 
-        path = resolve_model_dir(model_dir)
+        path, source = find_model(model_dir)
         tagger = Tagger.from_pretrained(path, device=device)
         ex = cls(tagger, ocr, cache_dir=cache_dir, fallback=fallback, batch_size=batch_size)
         ex.model_dir = path
+        ex.model_source = source
         return ex
 
     @classmethod
@@ -208,7 +211,8 @@ class Extractor:
                         from layoutx.io.images import load_image
 
                         image = load_image(image)
-                    batch.append(([w.text for w in words], boxes, items[k][1], image))
+                    batch.append(([w.text for w in words], boxes, items[k][1], image,
+                                  [orientation(w.angle) for w in words]))
                 result = self.tagger.word_probs(batch, batch_size=self.batch_size)
                 order = self._label_order
                 for k, rows in zip(part, result):

@@ -12,6 +12,9 @@ from a kill -9 is cut off first) and continues after them, so nothing is lost or
 rows are done the final ``OUTPUT`` (``index,prediction``) is written in input order through a temporary
 file + rename and the partial file is removed. ``OUTPUT.partial.json`` records the settings; a rerun
 with different settings starts over instead of mixing answers.
+
+Where each chunk's OCR + model work runs is the ``runner`` (layoutx.runners: this process, or Ray actors);
+the loop, the partial file and resuming stay here, so every runner writes the same file.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import json
 import os
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator, Mapping
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -48,7 +51,7 @@ DEFAULTS: dict[str, Any] = {
     "input": None,  # None -> the embedded synthetic sample (layoutx.synth.sample_dir()/labels.csv)
     "images_dir": None,  # None -> the sample's images for the sample, else download into the cache
     "output": "outputs/predictions.csv",
-    "model_path": None,  # None -> models/latest
+    "model_path": None,  # None -> models/latest, else the shipped default (models.export.resolve_model_dir)
     "rules_only": False,  # the model-less baseline (rule-based fallback alone)
     "fallback": True,  # False: the model-only figure (no rule-based answers)
     "gold": None,  # a CSV with index,entity_value to score against (the sample's labels by default)
@@ -62,6 +65,7 @@ DEFAULTS: dict[str, Any] = {
     "stop_after": None,  # stop after this many newly written rows (testing resumption); no final file
     "limit": None,  # predict only the first N input rows (a quick look); the output then has N rows
     "progress": True,
+    "runner": None,  # where each chunk's work runs: None/"local" (this process), or {name: ray, ...} (layoutx.runners)
 }
 
 
@@ -192,7 +196,8 @@ def _settings_fingerprint(c: dict[str, Any], input_path: Path) -> dict[str, Any]
 
 
 def build_extractor(c: dict[str, Any]) -> Any:
-    """The Extractor a run uses: rules only, or the model at ``model_path`` (None -> models/latest)."""
+    """The Extractor a run uses: rules only, or the model at ``model_path`` (None -> models/latest, else the
+    shipped default model)."""
     from layoutx.extractor import Extractor
 
     if c["rules_only"]:
@@ -235,6 +240,30 @@ def _resolve_images(rows: list[_Row], images_dir: Path | None, download_dir: Pat
 def _process_chunk(rows: list[_Row], extractor: Any, c: dict[str, Any], images_dir: Path | None,
                    download_dir: Path | None) -> list[tuple[str, str, str, str]]:
     """(index, prediction, status, source) per row of the chunk, in order."""
+
+    def ocr(paths: list[str]) -> Mapping[str, Any]:
+        try:
+            return extractor.ocr_paths(paths, workers=int(c["workers"]) if c["workers"] else None)
+        except BrokenProcessPool as exc:
+            # A worker died (out of memory on a huge image, or a result that could not be sent back):
+            # redo this chunk in-process rather than lose the run.
+            print(f"warning: OCR worker pool failed ({exc}); retrying {len(paths)} images in-process",
+                  file=sys.stderr)
+            return extractor.ocr_paths(paths, workers=1)
+
+    staged = _ocr_stage(rows, c, images_dir, download_dir, ocr, extractor.needs_image)
+    return _predict_stage(rows, staged, extractor)
+
+
+# The two halves of a chunk's work, split so that a distributed runner (layoutx.runners) can run OCR and
+# the model in different places and still give every row exactly the local runner's answer.
+Staged = tuple[dict[int, tuple[str, str, str]], list[int], list[tuple[Any, str, Any]]]
+
+
+def _ocr_stage(rows: list[_Row], c: dict[str, Any], images_dir: Path | None, download_dir: Path | None,
+               ocr: Any, needs_image: bool) -> Staged:
+    """Resolve images (download), OCR them through ``ocr(paths) -> {path: OcrResult | ImageError}``;
+    returns (final results of rows that cannot be predicted, slots of the others, their model items)."""
     results: dict[int, tuple[str, str, str]] = {}
     known = [k for k, r in enumerate(rows) if r.entity in ENTITIES]
     for k, r in enumerate(rows):
@@ -252,26 +281,25 @@ def _process_chunk(rows: list[_Row], extractor: Any, c: dict[str, Any], images_d
             results[k] = ("", MISSING_IMAGE, "none")
         else:
             todo.append(k)
+    items: list[tuple[Any, str, Any]] = []
+    slots: list[int] = []
     if todo:
-        paths = sorted({str(rows[k].path) for k in todo})
-        try:
-            ocr = extractor.ocr_paths(paths, workers=int(c["workers"]) if c["workers"] else None)
-        except BrokenProcessPool as exc:
-            # A worker died (out of memory on a huge image, or a result that could not be sent back):
-            # redo this chunk in-process rather than lose the run.
-            print(f"warning: OCR worker pool failed ({exc}); retrying {len(paths)} images in-process",
-                  file=sys.stderr)
-            ocr = extractor.ocr_paths(paths, workers=1)
-        items, slots = [], []
+        by_path = ocr(sorted({str(rows[k].path) for k in todo}))
         for k in todo:
-            res = ocr.get(str(rows[k].path))
+            res = by_path.get(str(rows[k].path))
             if res is None or isinstance(res, ImageError):
                 reason = _reason(res) if isinstance(res, ImageError) else "image_not_ocred"
                 results[k] = ("", reason, "none")
                 continue
-            items.append((res, rows[k].entity, rows[k].path if extractor.needs_image else None))
+            items.append((res, rows[k].entity, rows[k].path if needs_image else None))
             slots.append(k)
-        del ocr
+    return results, slots, items
+
+
+def _predict_stage(rows: list[_Row], staged: Staged, extractor: Any) -> list[tuple[str, str, str, str]]:
+    """Tag + decode the OCR'd rows of ``_ocr_stage``; (index, prediction, status, source) per row, in order."""
+    results, slots, items = staged
+    if items:
         for k, pred in zip(slots, extractor.predict_ocr(items)):
             results[k] = (pred.text, OK, pred.source)
     return [(r.index, *results[k]) for k, r in enumerate(rows)]
@@ -320,6 +348,8 @@ def run_prediction(cfg: Any = None) -> dict[str, Any]:
     extractor = build_extractor(c)  # fails fast (no model) before any work
     part, meta_path = partial_path(output), _meta_path(output)
     fingerprint = _settings_fingerprint(c, input_path)
+    # the model actually used: model_path=None resolves to latest or the shipped model, which can change between runs
+    fingerprint["model_dir"] = str(extractor.model_dir) if extractor.tagger is not None else None
     restarted = False
     if part.exists() and (not c["resume"] or not meta_path.exists()
                           or json.loads(meta_path.read_text(encoding="utf-8")) != fingerprint):
@@ -332,12 +362,30 @@ def run_prediction(cfg: Any = None) -> dict[str, Any]:
     limit = int(c["limit"]) if c["limit"] is not None else None
     total = _count_rows(input_path, limit)
     stop_after = int(c["stop_after"]) if c["stop_after"] is not None else None
-    written = 0
+    written = submitted = 0
     duplicates = 0
     stopped = False
     seen: set[str] = set()
+    from layoutx.runners import make_runner
+
+    # The runner does each chunk's OCR + model work (here, or on a Ray cluster); this loop alone reads the
+    # input and writes the partial file, in input order, so every runner resumes and finishes the same way.
+    runner = make_runner(c, extractor, images_dir, download_dir)
+    pending: deque[Any] = deque()  # chunks handed to the runner, oldest first (at most runner.window)
     appender = _Appender(part)
     bar = _progress(total, resumed, bool(c["progress"]))
+
+    def drain(keep: int) -> None:
+        nonlocal written
+        while len(pending) > keep:
+            out = runner.result(pending.popleft())
+            appender.write(out)
+            for idx, pred, status, source in out:
+                done[idx] = (pred, status, source)
+            written += len(out)
+            if bar is not None:
+                bar.update(len(out))
+
     try:
         for chunk in _iter_chunks(input_path, int(c["chunk_size"]), limit):
             rows: list[_Row] = []
@@ -350,20 +398,18 @@ def run_prediction(cfg: Any = None) -> dict[str, Any]:
                 if idx in done:
                     continue
                 rows.append(_Row(idx, (rec.get("image_link") or "").strip(), (rec.get("entity_name") or "").strip()))
-            if stop_after is not None and written + len(rows) > stop_after:
-                rows = rows[: stop_after - written]
+            if stop_after is not None and submitted + len(rows) > stop_after:
+                rows = rows[: stop_after - submitted]
                 stopped = True
             if rows:
-                out = _process_chunk(rows, extractor, c, images_dir, download_dir)
-                appender.write(out)
-                for idx, pred, status, source in out:
-                    done[idx] = (pred, status, source)
-                written += len(rows)
-                if bar is not None:
-                    bar.update(len(rows))
+                pending.append(runner.submit(rows))
+                submitted += len(rows)
+                drain(runner.window - 1)
             if stopped:
                 break
+        drain(0)
     finally:
+        runner.close()
         appender.close()
         if bar is not None:
             bar.close()
@@ -393,6 +439,8 @@ def run_prediction(cfg: Any = None) -> dict[str, Any]:
         "rows_per_s": round(written / seconds, 2) if seconds > 0 else 0.0,
         "output": str(output if not stopped else part),
         "model": "rules" if extractor.tagger is None else str(extractor.model_dir or c["model_path"]),
+        # which model: "explicit" (model_path=), "latest" (your trained models/latest), "shipped" or "rules"
+        "model_source": "rules" if extractor.tagger is None else (extractor.model_source or "explicit"),
     }
     if gold_path:
         gold = _read_gold(Path(gold_path))
@@ -437,7 +485,8 @@ def _progress(total: int, initial: int, enabled: bool) -> Any:
 
 
 def print_summary(summary: Mapping[str, Any]) -> None:
-    """The human table, then the JSON last line."""
+    """Which model answered, the human table, then the JSON last line."""
+    print(f"model: {_model_line(summary)}")
     rows = [
         ("rows", summary["rows"]), ("answered", summary["answered"]), ("  by model", summary["answered_model"]),
         ("  by fallback", summary["answered_fallback"]), ("empty", summary["empty"]),
@@ -453,6 +502,15 @@ def print_summary(summary: Mapping[str, Any]) -> None:
     state = "written" if summary["complete"] else "stopped early; rerun to continue"
     print(f"{summary['output']}: {state}")
     print_json(dict(summary))
+
+
+def _model_line(summary: Mapping[str, Any]) -> str:
+    source = summary.get("model_source", "explicit")
+    if source == "rules":
+        return "rules only (no model)"
+    from layoutx.models.export import describe_model
+
+    return describe_model(summary["model"], source)
 
 
 def main_from_config(cfg: Any) -> int:

@@ -7,7 +7,7 @@ then the rest) with their pictures.
 
 Where words and tags come from: the report does not need a sidecar from predict.py. It re-reads each
 image's OCR from the OCR cache (the same engine => no new OCR work after a prediction run) and re-runs
-the tagger (``--model``, default models/latest when it exists, or ``--rules`` for the rule-based
+the tagger (``--model``, default models/latest when it exists, else the shipped model, or ``--rules`` for the rule-based
 baseline) to get the per-word tags. The answer shown is the one in PRED.csv; when re-decoding gives a
 different answer (another model, other settings) both are shown.
 """
@@ -37,7 +37,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--images", required=True, help="images folder (file = last component of image_link)")
     p.add_argument("--out", required=True, help="output folder for index.html and rows/*.png")
     p.add_argument("--gold", help="CSV with index,entity_value (e.g. the input when it has entity_value)")
-    p.add_argument("--model", help="model dir for the tags (default: models/latest when it exists)")
+    p.add_argument("--model", help="model dir for the tags (default: models/latest when it exists, else the shipped model)")
     p.add_argument("--rules", action="store_true", help="no model: show the rule-based fallback's words")
     p.add_argument("--ocr", help="OCR engine (default: the model's, else the default engine)")
     p.add_argument("--cache-dir", help="OCR cache (default: $LAYOUTX_CACHE or ~/.cache/layoutx)")
@@ -54,7 +54,7 @@ def _extractor(args: argparse.Namespace) -> Any:
     except ModelNotFoundError:
         if args.model:
             raise
-        print("no models/latest: drawing the rule-based fallback's words (pass --model DIR for model tags)")
+        print("no model found: drawing the rule-based fallback's words (pass --model DIR for model tags)")
         return Extractor.rules(ocr=args.ocr, cache_dir=args.cache_dir)
 
 

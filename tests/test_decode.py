@@ -258,3 +258,34 @@ def test_fallback_repairs_ocr_misreadings_only_when_nothing_reads_as_is() -> Non
     # a "9" is a gram only for weights, and nothing numeric stays nothing
     assert decode(split_glued(line(["85", "9"])), None, "width").text == ""
     assert decode(split_glued(line(["SOLO", "lOO%", "cotton"])), None, "item_weight").text == ""
+
+
+def _drawing() -> list[Word]:
+    """A dimension drawing: a product silhouette's labels — "40 cm" below it (width), "25 cm" beside it
+    upright, "15 cm" beside it read bottom to top, "10 cm" on the slanted depth line, all the same size."""
+    return [
+        Word("Sofa", (300, 20, 420, 60)),
+        Word("40", (360, 900, 400, 940)), Word("cm", (405, 900, 445, 940)),
+        Word("25", (900, 480, 940, 520)), Word("cm", (945, 480, 985, 520)),
+        Word("15", (40, 520, 80, 560), angle=90.0), Word("cm", (40, 470, 80, 515), angle=90.0),
+        Word("10", (700, 800, 740, 840), angle=35.0), Word("cm", (745, 790, 785, 830), angle=35.0),
+    ]
+
+
+@pytest.mark.parametrize("entity, answer", [("height", "15.0 centimetre"), ("width", "40.0 centimetre"),
+                                            ("depth", "10.0 centimetre")])
+def test_fallback_reads_a_drawing_by_label_direction(entity: str, answer: str) -> None:
+    """Height runs along the vertical line, width along the horizontal one, depth along the slant."""
+    pred = decode(_drawing(), None, entity)
+    assert (pred.text, pred.source) == (answer, FALLBACK)
+
+
+def test_fallback_reads_upright_labels_by_placement() -> None:
+    """All labels upright and equally large: the one beside the object is the height, the one below it
+    the width; a keyword still wins over placement."""
+    words = [w for w in _drawing() if w.angle == 0.0]
+    assert decode(words, None, "height").text == "25.0 centimetre"
+    assert decode(words, None, "width").text == "40.0 centimetre"
+    keyed = [*words, Word("H:", (300, 600, 340, 640)), Word("7", (345, 600, 365, 640)),
+             Word("cm", (370, 600, 410, 640))]
+    assert decode(keyed, None, "height").text == "7.0 centimetre"

@@ -19,7 +19,7 @@ from layoutx.models.encoding import IGNORE, encode_batch, encode_item, merge_win
 from layoutx.models.export import export_model, read_meta, resolve_model_dir, update_latest
 from layoutx.models.inference import Tagger
 from layoutx.models.presets import build_model, load_base, split_hidden, tiny_config, train_tokenizer
-from layoutx.ocr.types import Word
+from layoutx.ocr.types import N_ORIENTATIONS, Word
 
 # A hand-written byte-level BPE vocabulary: every id below is a literal, not computed by the code under test.
 VOCAB_TOKENS = [
@@ -159,6 +159,45 @@ def test_tiny_forward_backward_and_a_few_steps_learn(tiny_tokenizer, visual):
     assert losses[-1] < 0.5 * losses[0]
 
 
+def test_orientation_classes_become_token_types_of_every_sub_token(hand_tokenizer):
+    # "Nett" = ĠNet + t: both sub-tokens carry the word's class; prompt and specials carry 0
+    (win,) = encode_item(hand_tokenizer, ["Nett", "Wt500"], [[1, 2, 3, 4], [5, 6, 7, 8]], "item_weight", [3, 1],
+                         orients=[1, 3])
+    assert win.token_types == [0] * 5 + [1, 1, 3, 3, 3, 3] + [0]
+    batch, _ = encode_batch(hand_tokenizer, [(["Nett"], [[1, 2, 3, 4]], "item_weight", None, [2]),
+                                             (["Wt500", "Nett"], [[5, 6, 7, 8]] * 2, "item_weight", None)],
+                            orientation=True)  # the second item has no orients: all upright
+    assert batch["token_type_ids"].tolist() == [[0] * 5 + [2, 2] + [0] * 5, [0] * 12]
+    assert "token_type_ids" not in encode_batch(hand_tokenizer, [(["Nett"], [[1, 2, 3, 4]], "width", None)])[0]
+    with pytest.raises(ValueError, match="orients"):
+        encode_item(hand_tokenizer, ["Nett"], [[1, 2, 3, 4]], "width", orients=[0, 1])
+
+
+def test_orientation_is_what_tells_two_identical_layouts_apart(tiny_tokenizer):
+    """Same words, same boxes: a height label printed vertically, a width label printed upright. Only
+    the token types differ, and the model with orientation learns both taggings."""
+    torch.manual_seed(0)
+    model, _ = build_model({"name": "tiny", "orientation": True, "hidden_size": 64, "num_hidden_layers": 2,
+                            "num_attention_heads": 2, "intermediate_size": 128, "dropout": 0.0},
+                           ["12", "cm", "30"] * 5)
+    assert model.config.type_vocab_size == N_ORIENTATIONS
+    words, boxes = ["12", "cm", "30", "cm"], [[100, 100, 140, 120], [150, 100, 180, 120],
+                                              [100, 300, 140, 320], [150, 300, 180, 320]]
+    items = [(words, boxes, "height", None, [1, 1, 0, 0]), (words, boxes, "height", None, [0, 0, 1, 1])]
+    tags = [[1, 3, 0, 0], [0, 0, 1, 3]]
+    batch, windows = encode_batch(tiny_tokenizer, items, tags=tags, orientation=True)
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    for _ in range(40):
+        loss = model(**batch).loss
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+    model.eval()
+    with torch.no_grad():
+        probs = merge_windows(windows, torch.softmax(model(**batch).logits, -1), [4, 4])
+    assert [[int(np.argmax(p)) for p in item] for item in probs] == tags
+
+
 def test_split_hidden_respects_layoutlmv3_constraint():
     for h in (64, 128, 256, 768):
         c, s = split_hidden(h)
@@ -208,6 +247,7 @@ def test_export_reload_identical_logits_and_tagger(tmp_path, visual):
 def test_latest_pointer_and_resolve_model_dir(tmp_path, monkeypatch):
     model, tok = _small_model(None)
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("LAYOUTX_MODELS_DIR", raising=False)
     with pytest.raises(ModelNotFoundError, match="python train.py"):
         resolve_model_dir(tmp_path / "nothing")
     export = export_model(model, tok, tmp_path / "models" / "tiny-1", {"x": 1})
@@ -223,9 +263,11 @@ def test_latest_pointer_and_resolve_model_dir(tmp_path, monkeypatch):
 
 def test_resolve_model_dir_without_any_model_names_the_command(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("LAYOUTX_MODELS_DIR", raising=False)
     import layoutx.models.export as ex
 
     monkeypatch.setattr(ex, "_project_roots", lambda: [tmp_path])
+    monkeypatch.setattr(ex, "shipped_model_dir", lambda: tmp_path / "stripped")  # an install without the shipped model
     with pytest.raises(ModelNotFoundError, match="python train.py"):
         resolve_model_dir()
 

@@ -10,9 +10,9 @@ import torch
 from PIL import Image
 
 from layoutx.ocr import _torchvision_shim
-from layoutx.ocr._common import downscale, line_to_words
+from layoutx.ocr._common import downscale, line_angle, line_to_words
 from layoutx.ocr.pipeline import get_engine
-from layoutx.ocr.types import OcrResult
+from layoutx.ocr.types import OcrResult, orientation
 from tests.ocr_render import iou, render, rotate
 
 WORDS = ["Net", "Wt", "500ml", "12V"]
@@ -133,6 +133,28 @@ def test_rapidocr_boxes_are_in_original_pixels_after_downscale() -> None:
 def test_rapidocr_rotated_text(rapid, degrees: int) -> None:
     im, boxes = rotate(*render(WORDS), degrees)
     _check(rapid(im), im, boxes)  # word order along the vertical line follows the reading direction
+
+
+@pytest.mark.parametrize("degrees, direction", [(0, 0), (90, 1), (270, 2)])
+def test_rapidocr_words_carry_their_reading_direction(rapid, degrees: int, direction: int) -> None:
+    """Text turned 90 degrees counter-clockwise reads bottom to top (class 1), clockwise top to bottom (2)."""
+    im, _ = rotate(*render(WORDS), degrees) if degrees else render(WORDS)
+    res = rapid(im)
+    assert {orientation(w.angle) for w in res.words} == {direction}, [(w.text, w.angle) for w in res.words]
+    assert OcrResult.from_dict(res.to_dict()).words == res.words  # the angle survives the cache form
+
+
+def test_line_angle_from_corner_points() -> None:
+    assert line_angle([(0, 0), (100, 0), (100, 20), (0, 20)], "500 g") == 0.0
+    assert line_angle([(0, 0), (20, 0), (20, 100), (0, 100)], "500 g", bottom_to_top=True) == 90.0
+    assert line_angle([(0, 0), (20, 0), (20, 100), (0, 100)], "500 g") == -90.0
+    # a rising slant of 30 degrees (image y grows downwards) and its falling mirror
+    rising = [(0, 50), (86.6, 0), (96.6, 17.3), (10, 67.3)]
+    assert line_angle(rising, "12 in") == pytest.approx(30.0, abs=0.1)
+    assert line_angle([(x, -y) for x, y in rising], "12 in") == pytest.approx(-30.0, abs=0.1)
+    assert line_angle([(0, 0), (20, 0), (20, 100), (0, 100)], "5") == 0.0  # one character: no direction
+    assert line_angle([(0, 0), (24, 0), (24, 20), (0, 20)], "88") == 0.0  # not clearly longer than tall
+    assert [orientation(a) for a in (0, 15, 90, -90, 30, -30, 180, 270, 200)] == [0, 0, 1, 2, 3, 4, 0, 2, 0]
 
 
 def test_rapidocr_empty_image(rapid) -> None:

@@ -85,7 +85,8 @@ def compose_cfg(tmp: Path, *overrides: str):
 def test_config_composes_with_all_groups():
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         cfg = compose(config_name="config")
-        assert (cfg.model.name, cfg.data.name, cfg.trainer.accelerator) == ("tiny", "synthetic", "cpu")
+        assert (cfg.model.name, cfg.data.name, cfg.trainer.accelerator) == ("tiny", "real", "cpu")
+        assert cfg.model.orientation is True and cfg.data.synthetic_images == 600
         assert cfg.train.lr == cfg.model.lr == 2e-3
         base = compose(config_name="config", overrides=["model=base", "trainer=ddp", "data=challenge"])
         assert base.train.lr == 3e-5 and base.trainer.strategy == "ddp" and base.data.download is True
@@ -196,6 +197,7 @@ def _train_py(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     (("model=base",), "huggingface-cli download microsoft/layoutlmv3-base"),
     (("data=challenge", "data.csv=/nonexistent/train.csv"), "CSV file not found"),
     (("data=real_dev",), "real-dev is not on this machine"),
+    (("data=real", "data.csv=/nonexistent/labels.csv"), "data=synthetic trains without them"),
 ])
 def test_user_mistakes_print_one_line_and_exit_2(tmp_path, args, message):
     proc = _train_py(tmp_path, *args)
@@ -209,7 +211,7 @@ def test_user_mistakes_print_one_line_and_exit_2(tmp_path, args, message):
 def test_default_synthetic_chain_generates_ocrs_labels_and_trains(tmp_path):
     """data=synthetic end to end on 3 images: generator → real RapidOCR (cached) → weak labels → fit → export,
     with image patches on; a second run reuses every stage (no new images, no new OCR)."""
-    cfg = compose_cfg(tmp_path, "data.n_images=3", "trainer.fast_dev_run=1", "model.hidden_size=32",
+    cfg = compose_cfg(tmp_path, "data=synthetic", "data.n_images=3", "trainer.fast_dev_run=1", "model.hidden_size=32",
                       "model.visual_embed=true",
                       "model.num_hidden_layers=1", "model.num_attention_heads=2", "model.intermediate_size=64")
     first = train(cfg)

@@ -15,6 +15,8 @@ BENCHMARKS: dict[str, str] = {
     "train": "layoutx.bench.train",
     "predict": "layoutx.bench.predict",
     "text": "layoutx.bench.text",
+    "scale": "layoutx.bench.scale",
+    "real": "layoutx.bench.real",
 }
 
 

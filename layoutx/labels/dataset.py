@@ -23,7 +23,7 @@ from layoutx.core.units import ENTITIES
 from layoutx.errors import ImageError, LayoutxError
 from layoutx.labels.match import MatchResult, match
 from layoutx.labels.tags import LABEL2ID
-from layoutx.ocr.types import OcrResult
+from layoutx.ocr.types import OcrResult, orientation
 
 if TYPE_CHECKING:  # datasets is imported lazily: the matcher and its reports must not need it
     from datasets import DatasetDict, Features
@@ -84,7 +84,7 @@ def features() -> Features:
         "id": Value("string"), "index": Value("string"), "image": Value("string"), "group_id": Value("string"),
         "entity_name": Value("string"), "entity_value": Value("string"),
         "words": List(Value("string")), "boxes": List(List(Value("int32"), length=4)),
-        "tags": List(Value("int8")), "matched": Value("bool"), "width": Value("int32"), "height": Value("int32"),
+        "tags": List(Value("int8")), "orients": List(Value("int8")), "matched": Value("bool"), "width": Value("int32"), "height": Value("int32"),
     })
 
 
@@ -101,6 +101,7 @@ def example_from_match(row: Mapping[str, str], image: str, result: MatchResult, 
         "words": [w.text for w in result.words],
         "boxes": [normalize_box(w.box, ocr.width, ocr.height) for w in result.words],
         "tags": [LABEL2ID[t] for t in result.tags],
+        "orients": [orientation(w.angle) for w in result.words],
         "matched": result.matched,
         "width": int(ocr.width),
         "height": int(ocr.height),

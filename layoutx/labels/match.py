@@ -104,7 +104,7 @@ def split_repaired(words: Sequence[Word], texts: Sequence[str]) -> tuple[list[Wo
         owner.extend([i] * len(pieces))
         pos = 0
         for p in pieces:
-            fixed.append(Word(t[pos : pos + len(p.text)], p.box, p.confidence) if t != w.text else p)
+            fixed.append(Word(t[pos : pos + len(p.text)], p.box, p.confidence, p.angle) if t != w.text else p)
             pos += len(p.text)
     return orig, fixed, owner
 

@@ -182,19 +182,24 @@ def split_word(word: Word, analysis_text: str | None = None) -> list[Word]:
     if len(points) == 1:
         return [word]
     pieces = [text[s:e] for s, e in points]
-    out = [Word(p, b, word.confidence) for p, b in zip(pieces, piece_boxes(word.box, pieces))]
+    out = [Word(p, b, word.confidence, word.angle) for p, b in zip(pieces, piece_boxes(word.box, pieces, word.angle))]
     if default:  # a piece may read differently alone ("'7lv" -> "7l" -> "7" "l"): cut until stable
         out = [q for w in out for q in split_word(w)]
     return out
 
 
-def piece_boxes(box: tuple[float, float, float, float], pieces: Sequence[str]) -> list[tuple[float, float, float, float]]:
+def piece_boxes(box: tuple[float, float, float, float], pieces: Sequence[str], angle: float = 0.0
+                ) -> list[tuple[float, float, float, float]]:
     """Proportional sub-boxes (``split_box``, sep=0). A box much taller than wide holding several
-    characters is text turned 90 degrees counter-clockwise (vertical labels along a side read bottom to
-    top, as dimension drawings print them): it is cut along its height, the first piece at the bottom."""
+    characters is vertical text, cut along its height: the first piece at the bottom (text turned 90
+    degrees counter-clockwise, as dimension drawings print side labels) unless the OCR read the line top
+    to bottom (``angle`` -90)."""
     x0, y0, x1, y1 = box
     n_chars = sum(len(p) for p in pieces)
     if n_chars >= 2 and (y1 - y0) > 1.5 * (x1 - x0):
+        if angle <= -45.0:
+            turned = split_box((y0, x0, y1, x1), pieces, sep=0)
+            return [(bx0, d0, bx1, d1) for d0, bx0, d1, bx1 in turned]
         turned = split_box((0.0, x0, y1 - y0, x1), pieces, sep=0)  # distance from the bottom edge
         return [(bx0, y1 - d1, bx1, y1 - d0) for d0, bx0, d1, bx1 in turned]
     return split_box(box, pieces, sep=0)

@@ -44,6 +44,9 @@ class Window:
     labels: list[int] | None
     # token position -> word index for first sub-tokens, -1 elsewhere (prompt, specials, continuations)
     word_index: list[int] = field(default_factory=list)
+    # per token: the orientation class of its word (layoutx.ocr.types.orientation; 0 for prompt/specials),
+    # fed as LayoutLMv3's token_type_ids; None when the model has no orientation input
+    token_types: list[int] | None = None
 
     def __len__(self) -> int:
         return len(self.input_ids)
@@ -101,10 +104,15 @@ def encode_item(
     max_length: int = 512,
     stride: int = 128,
     prompt_format: str = PROMPT_FORMAT,
+    orients: Sequence[int] | None = None,
 ) -> list[Window]:
-    """Encode one (entity, words) example into one or more windows of at most ``max_length`` tokens."""
-    if len(words) != len(boxes) or (tags is not None and len(tags) != len(words)):
-        raise ValueError(f"words ({len(words)}), boxes ({len(boxes)}) and tags must have the same length")
+    """Encode one (entity, words) example into one or more windows of at most ``max_length`` tokens.
+
+    ``orients`` (one orientation class per word) become the windows' token types: a word's sub-tokens
+    all carry its class, so the model sees which labels run vertically or slanted on a drawing."""
+    if len(words) != len(boxes) or (tags is not None and len(tags) != len(words)) or (
+            orients is not None and len(orients) != len(words)):
+        raise ValueError(f"words ({len(words)}), boxes ({len(boxes)}), tags and orients must have the same length")
     cls_id, sep_id = tokenizer.cls_token_id, tokenizer.sep_token_id
     prompt_ids = [i for ids in word_token_ids(tokenizer, prompt_text(entity, prompt_format).split()) for i in ids]
     head = [cls_id, *prompt_ids, sep_id, sep_id]
@@ -120,6 +128,7 @@ def encode_item(
         bbox = [list(EMPTY_BOX)] * len(head)
         labels = [IGNORE] * len(head) if tags is not None else None
         word_index = [-1] * len(head)
+        types = [0] * len(head) if orients is not None else None
         for w in range(s, e):
             for k, tid in enumerate(per_word[w]):
                 ids.append(tid)
@@ -127,12 +136,17 @@ def encode_item(
                 word_index.append(w if k == 0 else -1)
                 if labels is not None:
                     labels.append(int(tags[w]) if k == 0 else IGNORE)
+                if types is not None:
+                    types.append(int(orients[w]))  # type: ignore[index]
         ids.append(sep_id)
         bbox.append(list(EMPTY_BOX))
         word_index.append(-1)
         if labels is not None:
             labels.append(IGNORE)
-        windows.append(Window(item=item, input_ids=ids, bbox=bbox, labels=labels, word_index=word_index))
+        if types is not None:
+            types.append(0)
+        windows.append(Window(item=item, input_ids=ids, bbox=bbox, labels=labels, word_index=word_index,
+                              token_types=types))
     return windows
 
 
@@ -156,6 +170,7 @@ def collate_windows(
     bbox = torch.zeros((n, width, 4), dtype=torch.long)
     has_labels = windows[0].labels is not None
     labels = torch.full((n, width), IGNORE, dtype=torch.long) if has_labels else None
+    types = torch.zeros((n, width), dtype=torch.long) if windows[0].token_types is not None else None
     for r, w in enumerate(windows):
         k = len(w)
         input_ids[r, :k] = torch.tensor(w.input_ids)
@@ -163,7 +178,11 @@ def collate_windows(
         bbox[r, :k] = torch.tensor(w.bbox)
         if labels is not None:
             labels[r, :k] = torch.tensor(w.labels)
+        if types is not None and w.token_types is not None:
+            types[r, :k] = torch.tensor(w.token_types)
     batch = {"input_ids": input_ids, "attention_mask": attention, "bbox": bbox}
+    if types is not None:
+        batch["token_type_ids"] = types
     if labels is not None:
         batch["labels"] = labels
     if pixel_values is not None:
@@ -173,7 +192,7 @@ def collate_windows(
 
 def encode_batch(
     tokenizer: Any,
-    items: Sequence[tuple[Sequence[str], Sequence[Sequence[int]], str, Any]],
+    items: Sequence[Sequence[Any]],
     tags: Sequence[Sequence[int]] | None = None,
     *,
     max_length: int = 512,
@@ -181,14 +200,20 @@ def encode_batch(
     visual: bool = False,
     image_size: int = IMAGE_SIZE,
     prompt_format: str = PROMPT_FORMAT,
+    orientation: bool = False,
 ) -> tuple[dict[str, torch.Tensor], list[Window]]:
-    """Model inputs for items (words, boxes, entity, image|None); returns the batch and its windows for merging."""
+    """Model inputs for items (words, boxes, entity, image|None[, orients]); returns the batch and its
+    windows for merging. ``orientation``: the model reads token types (an item without orients gets 0s)."""
     windows: list[Window] = []
     pixels: list[torch.Tensor] | None = [] if visual else None
-    for i, (words, boxes, entity, image) in enumerate(items):
+    for i, item in enumerate(items):
+        words, boxes, entity, image = item[:4]
+        orients = None
+        if orientation:
+            orients = item[4] if len(item) > 4 and item[4] is not None else [0] * len(words)
         ws = encode_item(
             tokenizer, words, boxes, entity, None if tags is None else tags[i],
-            item=i, max_length=max_length, stride=stride, prompt_format=prompt_format,
+            item=i, max_length=max_length, stride=stride, prompt_format=prompt_format, orients=orients,
         )
         windows.extend(ws)
         if pixels is not None:

@@ -1,4 +1,5 @@
-"""Export a trained tagger as a plain-transformers directory + ``layoutx.json``, and find it again (``models/latest``).
+"""Export a trained tagger as a plain-transformers directory + ``layoutx.json``, and find one again: an explicit
+directory, ``models/latest`` or the default model shipped inside the package (see ``resolve_model_dir``).
 
 The export loads with ``LayoutLMv3ForTokenClassification.from_pretrained(dir)`` and ``AutoTokenizer`` alone;
 ``layoutx.json`` carries what transformers does not know: the entity prompt format, window settings, the OCR
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,13 @@ from layoutx.errors import ModelNotFoundError
 META_FILE = "layoutx.json"
 LATEST = "latest"
 MODELS_DIR = "models"
+MODELS_DIR_ENV = "LAYOUTX_MODELS_DIR"  # where to look for `latest` instead of ./models (then the source tree)
+
+# Where a resolved model came from (``find_model``), in resolution order.
+EXPLICIT = "explicit"
+TRAINED = "latest"
+SHIPPED = "shipped"
+_DESCRIPTIONS = {EXPLICIT: "explicit", TRAINED: "your trained models/latest", SHIPPED: "shipped default"}
 
 
 def export_model(model: Any, tokenizer: Any, out_dir: str | Path, meta: dict[str, Any]) -> Path:
@@ -76,24 +85,62 @@ def _project_roots() -> list[Path]:
     return roots
 
 
-def resolve_model_dir(path: str | Path | None = None) -> Path:
-    """The model directory to use: ``path`` (an export dir or a pointer file) or, when None, ``models/latest``
-    under the current directory (then the source tree). Raises ModelNotFoundError naming the fix."""
+def shipped_model_dir() -> Path:
+    """The default model inside the installed package (``layoutx/resources/model``), so that a fresh install
+    predicts without training; ``python -m layoutx export-default`` replaces it."""
+    return Path(str(resources.files("layoutx.resources").joinpath("model")))
+
+
+def latest_pointers() -> list[Path]:
+    """Where ``latest`` is looked for, in order: ``$LAYOUTX_MODELS_DIR/latest`` alone when that is set, else
+    ``models/latest`` under the current directory, then under the source tree (editable installs)."""
+    env = os.environ.get(MODELS_DIR_ENV, "").strip()
+    if env:
+        return [Path(env).expanduser().absolute() / LATEST]  # relative to the current directory
+    return [root / MODELS_DIR / LATEST for root in _project_roots()]
+
+
+def describe_model(path: str | Path, source: str) -> str:
+    """One line for people: which of the three a model is, and where, e.g. "shipped default (/…/model)"."""
+    return f"{_DESCRIPTIONS.get(source, source)} ({path})"
+
+
+def find_model(path: str | Path | None = None) -> tuple[Path, str]:
+    """``resolve_model_dir`` plus where the directory came from: EXPLICIT, TRAINED or SHIPPED."""
     if path is not None:
         p = Path(path).expanduser()
         if p.is_file():
             p = _follow(p)
         if not (p / "config.json").is_file():
             raise ModelNotFoundError(f"{path}: not a model directory (no config.json); train one with `python train.py`")
-        return p
-    for root in _project_roots():
-        pointer = root / MODELS_DIR / LATEST
+        return p, EXPLICIT
+    for pointer in latest_pointers():
         if pointer.exists():
             target = _follow(pointer)
             if (target / "config.json").is_file():
-                return target
-            raise ModelNotFoundError(f"{pointer} names {target}, which is not a model directory; run `python train.py`")
+                return target, TRAINED
+            # a broken pointer is the user's model gone missing: say so rather than silently use another model
+            raise ModelNotFoundError(f"{pointer} names {target}, which is not a model directory; run `python train.py` "
+                                     "or delete the pointer to use the shipped default model")
+    shipped = shipped_model_dir()
+    if (shipped / "config.json").is_file():
+        return shipped, SHIPPED
     raise ModelNotFoundError(
-        f"no trained model: {Path.cwd() / MODELS_DIR / LATEST} does not exist; run `python train.py` to train and "
-        "export one (or pass --model DIR)"
+        f"no model: {latest_pointers()[0]} does not exist and the shipped default model ({shipped}) is missing; "
+        "run `python train.py` to train and export one (or pass --model DIR)"
     )
+
+
+def resolve_model_dir(path: str | Path | None = None) -> Path:
+    """The model directory to use. Resolution order (the one place it is stated; predict.py and
+    ``Extractor.from_pretrained`` both come here):
+
+    1. ``path`` when given (``model_path=`` / ``from_pretrained(dir)``): an export dir, or a pointer file such
+       as ``models/latest``; it must hold a model, there is no fallback.
+    2. else ``models/latest`` when you have trained one: under the current directory, then under the source
+       tree; when ``$LAYOUTX_MODELS_DIR`` is set, ``$LAYOUTX_MODELS_DIR/latest`` alone. A ``latest`` that names
+       a missing model is an error, not a reason to fall through.
+    3. else the default model shipped in the package (``layoutx/resources/model``).
+
+    Raises ModelNotFoundError (a one-line message naming the fix) when none applies."""
+    return find_model(path)[0]

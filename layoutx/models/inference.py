@@ -11,7 +11,8 @@ import torch
 from layoutx.models.encoding import PROMPT_FORMAT, Window, encode_batch, merge_windows
 from layoutx.models.export import read_meta, resolve_model_dir
 
-Item = tuple[Sequence[str], Sequence[Sequence[int]], str, Any]  # (words, boxes 0..1000, entity, PIL image | None)
+# (words, boxes 0..1000, entity, PIL image | None[, orientation class per word])
+Item = Sequence[Any]
 
 
 class Tagger:
@@ -28,10 +29,13 @@ class Tagger:
         self.prompt_format = str(enc.get("prompt_format", PROMPT_FORMAT))
         self.visual = bool(getattr(model.config, "visual_embed", False))
         self.image_size = int(getattr(model.config, "input_size", 224))
+        # models trained with word orientation have one token type per orientation class
+        self.orientation = int(getattr(model.config, "type_vocab_size", 1) or 1) > 1
 
     @classmethod
     def from_pretrained(cls, model_dir: str | Path | None = None, device: str | None = None) -> Tagger:
-        """Load an export (None → ``models/latest``); plain transformers loaders, offline."""
+        """Load an export (None → ``models/latest``, else the shipped model: ``resolve_model_dir``); plain
+        transformers loaders, offline."""
         from transformers import AutoTokenizer, LayoutLMv3ForTokenClassification
 
         path = resolve_model_dir(model_dir)
@@ -46,7 +50,7 @@ class Tagger:
     def encode(self, items: Sequence[Item]) -> tuple[dict[str, torch.Tensor], list[Window]]:
         return encode_batch(
             self.tokenizer, items, max_length=self.max_length, stride=self.stride, visual=self.visual,
-            image_size=self.image_size, prompt_format=self.prompt_format,
+            image_size=self.image_size, prompt_format=self.prompt_format, orientation=self.orientation,
         )
 
     @torch.inference_mode()

@@ -14,6 +14,7 @@ from transformers import AutoTokenizer, LayoutLMv3Config, LayoutLMv3ForTokenClas
 
 from layoutx.errors import ModelNotFoundError
 from layoutx.labels.tags import ID2LABEL, LABEL2ID, LABELS
+from layoutx.ocr.types import N_ORIENTATIONS
 
 SPECIAL_TOKENS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]  # ids 0..4, RoBERTa/LayoutLMv3 order
 BASE_HUB_ID = "microsoft/layoutlmv3-base"
@@ -41,8 +42,10 @@ def tiny_config(
     dropout: float = 0.1,
     input_size: int = 224,
     patch_size: int = 16,
+    type_vocab_size: int = 1,
 ) -> LayoutLMv3Config:
-    """A small LayoutLMv3 configuration; keeps the relative 1-D/2-D attention biases that make layout count."""
+    """A small LayoutLMv3 configuration; keeps the relative 1-D/2-D attention biases that make layout count.
+    ``type_vocab_size`` > 1 gives each word orientation class its own token type (see encoding)."""
     coordinate_size, shape_size = split_hidden(hidden_size)
     return LayoutLMv3Config(
         vocab_size=vocab_size,
@@ -58,6 +61,7 @@ def tiny_config(
         visual_embed=visual_embed,
         input_size=input_size,
         patch_size=patch_size,
+        type_vocab_size=type_vocab_size,
         pad_token_id=1,
         bos_token_id=0,
         eos_token_id=2,
@@ -108,7 +112,8 @@ def _chain(*iterables: Iterable[str]) -> Iterable[str]:
             yield str(w)
 
 
-def load_base(pretrained: str | None, visual_embed: bool | None = None) -> tuple[Any, Any]:
+def load_base(pretrained: str | None, visual_embed: bool | None = None, orientation: bool = False
+              ) -> tuple[Any, Any]:
     """Load LayoutLMv3 weights + tokenizer from a local dir or the HF cache (offline); ModelNotFoundError otherwise."""
     source = str(pretrained or BASE_HUB_ID)
     hint = (
@@ -123,6 +128,8 @@ def load_base(pretrained: str | None, visual_embed: bool | None = None) -> tuple
     overrides: dict[str, Any] = dict(_label_kwargs())
     if visual_embed is not None:
         overrides["visual_embed"] = bool(visual_embed)
+    if orientation:
+        overrides["type_vocab_size"] = N_ORIENTATIONS
     try:
         tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=True)
         model = LayoutLMv3ForTokenClassification.from_pretrained(
@@ -136,10 +143,14 @@ def load_base(pretrained: str | None, visual_embed: bool | None = None) -> tuple
 def build_model(spec: Mapping[str, Any], train_words: Iterable[str] | None = None) -> tuple[Any, Any]:
     """(LayoutLMv3ForTokenClassification, tokenizer) for a model spec (the Hydra ``model`` group as a mapping)."""
     name = spec.get("name", "tiny")
+    if name == "small":  # MiniLM text weights from an installed package (layoutx/models/small.py)
+        from layoutx.models.small import build_small
+
+        return build_small(spec)
     if name == "base":
-        return load_base(spec.get("pretrained"), spec.get("visual_embed"))
+        return load_base(spec.get("pretrained"), spec.get("visual_embed"), bool(spec.get("orientation", False)))
     if name != "tiny":
-        raise ValueError(f"unknown model preset {name!r} (tiny or base)")
+        raise ValueError(f"unknown model preset {name!r} (tiny, small or base)")
     if train_words is None:
         raise ValueError("the tiny preset trains its tokenizer on the training words; pass train_words")
     tokenizer = train_tokenizer(train_words, int(spec.get("vocab_size", 1000)), int(spec.get("min_frequency", 2)))
@@ -153,5 +164,6 @@ def build_model(spec: Mapping[str, Any], train_words: Iterable[str] | None = Non
         dropout=float(spec.get("dropout", 0.1)),
         input_size=int(spec.get("input_size", 224)),
         patch_size=int(spec.get("patch_size", 16)),
+        type_vocab_size=N_ORIENTATIONS if spec.get("orientation", False) else 1,
     )
     return LayoutLMv3ForTokenClassification(config), tokenizer

@@ -40,7 +40,36 @@ def quad_to_box(points: Sequence[Sequence[float]], factor: float, width: int, he
     )
 
 
-def line_to_words(text: str, box: tuple[float, ...], confidence: float, bottom_to_top: bool = False) -> list[Word]:
+def line_angle(points: Sequence[Sequence[float]], text: str, bottom_to_top: bool = False) -> float:
+    """Reading direction of a line (degrees counter-clockwise, see ``Word.angle``) from its corner points.
+
+    The direction of the quad's long side, folded into (-90, 90]; a vertical line is 90 when the engine
+    found it read bottom to top, else -90. A line of one character, or a quad not clearly longer than
+    tall, has no direction to read and counts as upright.
+    """
+    import math
+
+    pts = [(float(p[0]), float(p[1])) for p in points]
+    if len(pts) < 3 or len(text.replace(" ", "")) < 2:
+        return 0.0
+    e1 = (pts[1][0] - pts[0][0], pts[1][1] - pts[0][1])
+    e2 = (pts[2][0] - pts[1][0], pts[2][1] - pts[1][1])
+    l1, l2 = math.hypot(*e1), math.hypot(*e2)
+    (dx, dy), long_, short = (e1, l1, l2) if l1 >= l2 else (e2, l2, l1)
+    if long_ < 1.3 * short:
+        return 0.0
+    a = math.degrees(math.atan2(-dy, dx))  # image y grows downwards
+    if a > 90.0:
+        a -= 180.0
+    elif a <= -90.0:
+        a += 180.0
+    if abs(a) >= 70.0:
+        return 90.0 if bottom_to_top else -90.0
+    return round(a, 1)
+
+
+def line_to_words(text: str, box: tuple[float, ...], confidence: float, bottom_to_top: bool = False,
+                  angle: float = 0.0) -> list[Word]:
     """A recognized line -> words split on whitespace with proportional sub-boxes.
 
     Characters are kept exactly ("500ml" stays one word; cutting value from unit is the weak-label
@@ -52,13 +81,13 @@ def line_to_words(text: str, box: tuple[float, ...], confidence: float, bottom_t
         return []
     x0, y0, x1, y1 = box
     if len(parts) == 1:
-        return [Word(parts[0], (x0, y0, x1, y1), confidence)]
+        return [Word(parts[0], (x0, y0, x1, y1), confidence, angle)]
     if (y1 - y0) > VERTICAL_RATIO * (x1 - x0):
         subs = split_box((y0, x0, y1, x1), parts[::-1] if bottom_to_top else parts, sep=1)  # transposed
         if bottom_to_top:
             subs = subs[::-1]
-        return [Word(p, (b[1], b[0], b[3], b[2]), confidence) for p, b in zip(parts, subs)]
-    return [Word(p, b, confidence) for p, b in zip(parts, split_box((x0, y0, x1, y1), parts, sep=1))]
+        return [Word(p, (b[1], b[0], b[3], b[2]), confidence, angle) for p, b in zip(parts, subs)]
+    return [Word(p, b, confidence, angle) for p, b in zip(parts, split_box((x0, y0, x1, y1), parts, sep=1))]
 
 
 def lines_to_words(
@@ -69,7 +98,8 @@ def lines_to_words(
     for line in lines:
         points, text, conf = line[:3]
         b2t = bool(line[3]) if len(line) > 3 else False
-        words.extend(line_to_words(str(text), quad_to_box(points, factor, width, height), float(conf), b2t))
+        angle = line_angle(points, str(text), b2t)
+        words.extend(line_to_words(str(text), quad_to_box(points, factor, width, height), float(conf), b2t, angle))
     return tuple(words)
 
 
@@ -114,6 +144,12 @@ def _unrotate(points: Sequence[Sequence[float]], k: int, w: int, h: int) -> list
     return [(float(p[0]), float(p[1])) for p in points]
 
 
+def _turn(angle: float, degrees: float) -> float:
+    """``angle`` turned by ``degrees``, in (-180, 180]."""
+    a = (angle + degrees) % 360.0
+    return a - 360.0 if a > 180.0 else a
+
+
 class LineEngine:
     """Shared ``__call__`` of the backends: downscale, run the engine's line OCR, optionally retry the
     image turned 90/270 degrees when little text was read, map boxes back, split lines into words."""
@@ -150,7 +186,7 @@ class LineEngine:
                     best, rotation = score, k
                     words = tuple(
                         Word(w.text, quad_to_box(_unrotate(_corners(w.box), k, sw, sh), factor, width, height),
-                             w.confidence)
+                             w.confidence, _turn(w.angle, -90.0 * k))
                         for w in upright
                     )
         meta: dict[str, Any] = {"seconds": round(time.perf_counter() - t0, 4),

@@ -21,7 +21,7 @@ from typing import Any
 
 from layoutx.ocr.types import OcrEngine, OcrResult
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: per-word reading angles
 NOT_IN_KEY = frozenset({"threads"})
 
 
@@ -49,6 +49,7 @@ def _schema() -> Any:
             ("texts", pa.list_(pa.string())),
             ("boxes", pa.list_(pa.list_(pa.float64(), 4))),
             ("confidences", pa.list_(pa.float64())),
+            ("angles", pa.list_(pa.float64())),
             ("width", pa.int32()),
             ("height", pa.int32()),
             ("meta", pa.string()),
@@ -138,6 +139,7 @@ class OcrCache:
             "texts": d["texts"],
             "boxes": d["boxes"],
             "confidences": d["confidences"],
+            "angles": d["angles"],
             "width": d["width"],
             "height": d["height"],
             "meta": json.dumps(result.meta, default=str),

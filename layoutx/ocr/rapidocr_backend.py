@@ -87,13 +87,14 @@ class RapidOcrEngine(LineEngine):
         ]
 
     def _bottom_to_top(self, array: Any, box: Any, text: str) -> bool:
-        """Reading direction of a vertical multi-word line, from RapidOCR's own 0/180 classifier on the
+        """Reading direction of a vertical line, from RapidOCR's own 0/180 classifier on the
         crop turned the way RapidOCR turns it (counter-clockwise): "180" means the text runs bottom to top.
-        Only word order inside vertical lines depends on it; horizontal lines return False at once."""
+        Word order inside vertical lines and the words' ``angle`` depend on it; horizontal lines return False
+        at once."""
         import numpy as np
 
         xs, ys = box[:, 0], box[:, 1]
-        if not self.use_cls or len(text.split()) < 2 or (ys.max() - ys.min()) < 1.5 * (xs.max() - xs.min()):
+        if not self.use_cls or len(text.replace(" ", "")) < 2 or (ys.max() - ys.min()) < 1.5 * (xs.max() - xs.min()):
             return False
         try:
             from rapidocr.utils.process_img import get_rotate_crop_image

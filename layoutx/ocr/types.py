@@ -11,11 +11,15 @@ Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels of the origi
 
 @dataclass(frozen=True)
 class Word:
-    """One OCR word: its exact characters, its pixel box and the engine's confidence (0..1)."""
+    """One OCR word: its exact characters, its pixel box, the engine's confidence (0..1) and the reading
+    direction of its line in degrees counter-clockwise from left-to-right (``angle``: 0 upright, 90 read
+    bottom to top, -90 top to bottom, 30 rising slant). The axis-aligned box hides that direction, and
+    on a dimension drawing it is what tells a height label from a width or depth label."""
 
     text: str
     box: Box
     confidence: float = 1.0
+    angle: float = 0.0
 
     @property
     def height(self) -> float:
@@ -46,6 +50,7 @@ class OcrResult:
             "texts": [w.text for w in self.words],
             "boxes": [list(map(float, w.box)) for w in self.words],
             "confidences": [float(w.confidence) for w in self.words],
+            "angles": [float(w.angle) for w in self.words],
             "width": int(self.width),
             "height": int(self.height),
             "engine": self.engine,
@@ -53,9 +58,10 @@ class OcrResult:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> OcrResult:
+        angles = d.get("angles") or [0.0] * len(d["texts"])
         words = tuple(
-            Word(t, tuple(map(float, b)), float(c))  # type: ignore[arg-type]
-            for t, b, c in zip(d["texts"], d["boxes"], d["confidences"])
+            Word(t, tuple(map(float, b)), float(c), float(a))  # type: ignore[arg-type]
+            for t, b, c, a in zip(d["texts"], d["boxes"], d["confidences"], angles)
         )
         return cls(words, int(d["width"]), int(d["height"]), d.get("engine", ""))
 
@@ -69,3 +75,24 @@ class OcrEngine(Protocol):
     def settings(self) -> dict[str, Any]: ...
 
     def __call__(self, image: Any) -> OcrResult: ...
+
+
+# Orientation classes of a word (``orientation``), the model's token-type ids: 0 upright (also the
+# prompt and special tokens), 1 read bottom to top, 2 read top to bottom, 3 rising slant, 4 falling slant.
+N_ORIENTATIONS = 5
+_UPRIGHT_MAX = 20.0  # degrees of tilt still read as upright
+_VERTICAL_MIN = 70.0  # degrees from which a line counts as vertical
+
+
+def orientation(angle: float) -> int:
+    """The orientation class of a reading direction in degrees (see ``N_ORIENTATIONS``)."""
+    a = (float(angle) + 180.0) % 360.0 - 180.0  # (-180, 180]
+    if abs(a) > 90.0:  # upside down reads as the same line direction
+        a = a - 180.0 if a > 0 else a + 180.0
+    if abs(a) <= _UPRIGHT_MAX:
+        return 0
+    if a >= _VERTICAL_MIN:
+        return 1
+    if a <= -_VERTICAL_MIN:
+        return 2
+    return 3 if a > 0 else 4

@@ -67,6 +67,8 @@ def prepare_dataset(data_cfg: Any, ocr_cfg: Any, data_dir: str | Path, cache_dir
         return ds, summary
     if name == "ocr_text":
         return _prepare_text(data_cfg, ocr_cfg, data_dir, cache_dir, seed, summary)
+    if name == "real":
+        return _prepare_real(data_cfg, ocr_cfg, data_dir, cache_dir, seed, summary)
     if name == "synthetic":
         n, gen_seed = int(_get(data_cfg, "n_images")), int(_get(data_cfg, "seed"))
         root = Path(data_dir) / f"synthetic-n{n}-seed{gen_seed}"
@@ -85,11 +87,14 @@ def prepare_dataset(data_cfg: Any, ocr_cfg: Any, data_dir: str | Path, cache_dir
             partial.rename(root)
         csv_path, images_dir = root / "labels.csv", root / "images"
         summary.update(n_images=n, synth_seed=gen_seed)
-    elif name in ("challenge", "real_dev"):
-        csv_path = _csv_path(data_cfg, name, "a train.csv-format file",
-                             " (real-dev is not on this machine)" if name == "real_dev" else "")
+    elif name in ("challenge", "real_dev", "real_images"):
+        hint = {"real_dev": " (real-dev is not on this machine)",
+                "real_images": " (the hand-labelled real photos are not on this machine; data=synthetic trains without"
+                               " them)"}.get(name, "")
+        csv_path = _csv_path(data_cfg, name, "a train.csv-format file", hint)
         images_dir = Path(str(_get(data_cfg, "images_dir") or csv_path.parent / "images")).expanduser()
-        root = Path(data_dir) / f"{name}-{csv_path.stem}"
+        stem = f"{csv_path.parent.name}-{csv_path.stem}" if name == "real_images" else csv_path.stem
+        root = Path(data_dir) / f"{name}-{stem}"
         if _get(data_cfg, "download", False):
             from layoutx.core.tables import read_csv
             from layoutx.io.download import download_links
@@ -98,7 +103,7 @@ def prepare_dataset(data_cfg: Any, ocr_cfg: Any, data_dir: str | Path, cache_dir
             download_links([r["image_link"] for r in rows], images_dir)
         summary.update(csv=str(csv_path), images_dir=str(images_dir))
     else:
-        raise InputFileError(f"unknown data source {name!r} (synthetic, challenge, real_dev or ocr_text)")
+        raise InputFileError(f"unknown data source {name!r} (real, synthetic, challenge, real_dev or ocr_text)")
     built = root / f"built-{engine_name}-val{val_fraction}-seed{split_seed}"
     if _built_ok(built):
         ds = load_built(built)
@@ -132,8 +137,6 @@ def _prepare_text(data_cfg: Any, ocr_cfg: Any, data_dir: str | Path, cache_dir: 
                   summary: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """data=ocr_text: weak labels on text-only OCR rows (held-out images left out), optionally mixed with a
     synthetic image set (its train and validation splits appended to the text ones)."""
-    from datasets import DatasetDict, concatenate_datasets
-
     from layoutx.labels.dataset import build_text, load_built
 
     csv_path = _csv_path(data_cfg, "ocr_text", "a CSV with an ocr_text column")
@@ -148,14 +151,40 @@ def _prepare_text(data_cfg: Any, ocr_cfg: Any, data_dir: str | Path, cache_dir: 
     summary.update(csv=str(csv_path), heldout_fraction=heldout, split_seed=split_seed, images=False,
                    text_dataset_dir=str(built), text_rows={k: len(ds[k]) for k in ds},
                    text_matched={k: int(sum(ds[k]["matched"])) for k in ds})
+    ds = _mix_synthetic(ds, data_cfg, ocr_cfg, data_dir, cache_dir, seed, summary)
+    return ds, summary
+
+
+def _mix_synthetic(ds: Any, data_cfg: Any, ocr_cfg: Any, data_dir: str | Path, cache_dir: str | Path | None,
+                   seed: int, summary: dict[str, Any]) -> Any:
+    """``ds`` with a synthetic image set (``data.synthetic_images`` images, 0 = none) appended to its train
+    and validation splits; the summary gets both parts' counts."""
+    from datasets import DatasetDict, concatenate_datasets
+
     n_synth = int(_get(data_cfg, "synthetic_images", 0) or 0)
     if n_synth:
         syn_cfg = {"name": "synthetic", "n_images": n_synth, "seed": int(_get(data_cfg, "synthetic_seed", 1)),
-                   "val_fraction": val_fraction, "split_seed": split_seed}
+                   "val_fraction": float(_get(data_cfg, "val_fraction", 0.1)),
+                   "split_seed": int(_get(data_cfg, "split_seed", seed))}
         syn, syn_summary = prepare_dataset(syn_cfg, ocr_cfg, data_dir, cache_dir, seed)
-        ds = DatasetDict({k: concatenate_datasets([ds[k], syn[k]]) for k in ds})
+        ds = DatasetDict({k: concatenate_datasets([ds[k], syn[k].cast(ds[k].features)]) for k in ds})
         summary["synthetic"] = syn_summary
     summary.update(rows={k: len(ds[k]) for k in ds}, matched={k: int(sum(ds[k]["matched"])) for k in ds})
+    return ds
+
+
+def _prepare_real(data_cfg: Any, ocr_cfg: Any, data_dir: str | Path, cache_dir: str | Path | None, seed: int,
+                  summary: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """data=real: weak labels on the real OCR boxes of hand-labelled real photos (data.csv + data.images_dir,
+    never downloaded), split by image, mixed with a synthetic set (``_mix_synthetic``)."""
+    real_cfg = {"name": "real_images", "csv": _get(data_cfg, "csv"), "images_dir": _get(data_cfg, "images_dir"),
+                "download": False, "val_fraction": float(_get(data_cfg, "val_fraction", 0.1)),
+                "split_seed": int(_get(data_cfg, "split_seed", seed))}
+    ds, real_summary = prepare_dataset(real_cfg, ocr_cfg, data_dir, cache_dir, seed)
+    summary.update(csv=real_summary.get("csv"), images_dir=real_summary.get("images_dir"),
+                   real_dataset_dir=real_summary.get("dataset_dir"), real_rows=real_summary.get("rows"),
+                   real_matched=real_summary.get("matched"))
+    ds = _mix_synthetic(ds, data_cfg, ocr_cfg, data_dir, cache_dir, seed, summary)
     return ds, summary
 
 
@@ -271,8 +300,9 @@ class TaggingDataModule(pl.LightningDataModule):
                  max_length: int = 512, stride: int = 128, visual: bool = False, image_size: int = 224,
                  drop_unmatched: bool = True, num_workers: int = 0, prompt_format: str = "{entity}",
                  augment_digits: float = 0.0, augment_boxes: float = 0.0, seed: int = 0,
-                 max_batch_tokens: int | None = None) -> None:
+                 max_batch_tokens: int | None = None, orientation: bool = False) -> None:
         super().__init__()
+        self.orientation = orientation
         self.dataset, self.tokenizer = dataset, tokenizer
         self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
         self.enc = {"max_length": max_length, "stride": stride, "prompt_format": prompt_format}
@@ -287,7 +317,13 @@ class TaggingDataModule(pl.LightningDataModule):
 
     def _rows(self, split: str) -> list[dict[str, Any]]:
         cols = ["words", "boxes", "tags", "entity_name", "entity_value", "matched", "image"]
-        return [dict(zip(cols, vals)) for vals in zip(*(self.dataset[split][c] for c in cols))]
+        rows = [dict(zip(cols, vals)) for vals in zip(*(self.dataset[split][c] for c in cols))]
+        has_orients = "orients" in self.dataset[split].column_names
+        orients = self.dataset[split]["orients"] if has_orients and self.orientation else None
+        for k, r in enumerate(rows):  # datasets built before orientations existed read as all upright
+            r["orients"] = (list(orients[k]) if orients is not None else [0] * len(r["words"])) \
+                if self.orientation else None
+        return rows
 
     def setup(self, stage: str | None = None) -> None:
         if not self.train_rows:
@@ -297,12 +333,13 @@ class TaggingDataModule(pl.LightningDataModule):
                     continue  # the gold is on the image but OCR missed it: all-O tags would teach the wrong thing
                 self.train_rows.append(r)
             for r in self.train_rows:  # digit redraws keep the digit count, so the token count is fixed
-                ws = encode_item(self.tokenizer, r["words"], r["boxes"], r["entity_name"], r["tags"], **self.enc)
+                ws = encode_item(self.tokenizer, r["words"], r["boxes"], r["entity_name"], r["tags"],
+                                 orients=r["orients"], **self.enc)
                 self.train_shape.append((len(ws), max((len(w.input_ids) for w in ws), default=1)))
         if not self.val_items and "validation" in self.dataset:
             for r in self._rows("validation"):
                 windows = encode_item(self.tokenizer, r["words"], r["boxes"], r["entity_name"], r["tags"],
-                                      **self.enc)
+                                      orients=r["orients"], **self.enc)
                 self.val_items.append({"windows": windows, "image": r["image"], "words": r["words"],
                                        "boxes": r["boxes"], "entity": r["entity_name"],
                                        "gold": r["entity_value"] or "", "tags": r["tags"]})
@@ -311,7 +348,8 @@ class TaggingDataModule(pl.LightningDataModule):
         windows, px = [], []
         for i, r in enumerate(batch):
             words, boxes = augment_row(r["words"], r["boxes"], self.rnd, self.augment_digits, self.augment_boxes)
-            ws = encode_item(self.tokenizer, words, boxes, r["entity_name"], r["tags"], item=i, **self.enc)
+            ws = encode_item(self.tokenizer, words, boxes, r["entity_name"], r["tags"], item=i,
+                             orients=r["orients"], **self.enc)
             windows.extend(ws)
             if self.visual:
                 px.extend([_pixels(r["image"], self.image_size)] * len(ws))
@@ -321,7 +359,7 @@ class TaggingDataModule(pl.LightningDataModule):
         windows, px = [], []
         for i, it in enumerate(batch):
             for w in it["windows"]:
-                windows.append(Window(i, w.input_ids, w.bbox, w.labels, w.word_index))
+                windows.append(Window(i, w.input_ids, w.bbox, w.labels, w.word_index, w.token_types))
                 if self.visual:
                     px.append(_pixels(it["image"], self.image_size))
         meta = [{k: it[k] for k in ("words", "boxes", "entity", "gold", "tags")} for it in batch]

@@ -27,8 +27,8 @@ def _run_dir(cfg: DictConfig) -> Path:
 
 
 def _check_model_cfg(cfg: DictConfig) -> None:
-    if cfg.model.name not in ("tiny", "base"):
-        raise ModelNotFoundError(f"unknown model preset {cfg.model.name!r}; use model=tiny or model=base")
+    if cfg.model.name not in ("tiny", "base", "small"):
+        raise ModelNotFoundError(f"unknown model preset {cfg.model.name!r}; use model=tiny, small or base")
 
 
 def train(cfg: DictConfig) -> dict[str, Any]:
@@ -49,7 +49,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     if cfg.trainer.get("threads"):
         torch.set_num_threads(int(cfg.trainer.threads))
     model = tokenizer = None
-    if cfg.model.name == "base":  # fail at once, before any data work, when the weights are not here
+    if cfg.model.name in ("base", "small"):  # fail at once, before any data work, when the weights are not here
         model, tokenizer = build_model(OmegaConf.to_container(cfg.model, resolve=True))
 
     data_dir = Path(cfg.paths.data_dir)
@@ -69,6 +69,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         num_workers=int(cfg.trainer.num_workers), prompt_format=str(cfg.model.prompt_format),
         augment_digits=float(cfg.train.augment_digits), augment_boxes=float(cfg.train.augment_boxes),
         seed=int(cfg.seed), max_batch_tokens=cfg.train.get("max_batch_tokens"),
+        orientation=int(getattr(model.config, "type_vocab_size", 1) or 1) > 1,
     )
     module = TaggerModule(model, lr=float(cfg.train.lr), weight_decay=float(cfg.train.weight_decay),
                           warmup_ratio=float(cfg.train.warmup_ratio))
@@ -124,7 +125,8 @@ def train(cfg: DictConfig) -> dict[str, Any]:
             "labels": list(model.config.id2label[i] for i in range(model.config.num_labels)),
             "encoding": {"prompt_format": str(cfg.model.prompt_format), "max_length": int(cfg.model.max_length),
                          "stride": int(cfg.model.stride), "visual_embed": bool(model.config.visual_embed),
-                         "image_size": int(getattr(model.config, "input_size", 224))},
+                         "image_size": int(getattr(model.config, "input_size", 224)),
+                         "orientation": int(getattr(model.config, "type_vocab_size", 1) or 1) > 1},
             "ocr": {"engine": data_summary["ocr_engine"], "settings": data_summary["ocr_settings"]},
             "data": data_summary,
             "validation": {k: (round(v, 6) if math.isfinite(v) else None) for k, v in scores.items()},
