@@ -40,7 +40,7 @@ from layoutx.errors import ImageError, InputFileError, LayoutxError, ModelNotFou
 csv.field_size_limit(1 << 24)
 
 REQUIRED = ("index", "image_link", "entity_name")
-PARTIAL_COLUMNS = ("index", "prediction", "status", "source")
+PARTIAL_COLUMNS = ("index", "prediction", "status", "source", "model_answer")
 OK = "ok"
 UNKNOWN_ENTITY = "unknown_entity"
 MISSING_IMAGE = "missing_image"
@@ -108,8 +108,8 @@ def _meta_path(output: Path) -> Path:
     return output.with_name(output.name + ".partial.json")
 
 
-def read_partial(path: Path) -> dict[str, tuple[str, str, str]]:
-    """Finished rows of an interrupted run: index -> (prediction, status, source). A torn last line (no
+def read_partial(path: Path) -> dict[str, tuple[str, str, str, str]]:
+    """Finished rows of an interrupted run: index -> (prediction, status, source, model_answer). A torn last line (no
     newline: the process died mid-write) is cut off the file first."""
     if not path.exists():
         return {}
@@ -118,7 +118,7 @@ def read_partial(path: Path) -> dict[str, tuple[str, str, str]]:
         cut = data.rfind(b"\n") + 1
         if cut != len(data):
             f.truncate(cut)
-    done: dict[str, tuple[str, str, str]] = {}
+    done: dict[str, tuple[str, str, str, str]] = {}
     with path.open(newline="", encoding="utf-8") as f:
         reader = csv.reader(f)
         header = next(reader, None)
@@ -128,7 +128,7 @@ def read_partial(path: Path) -> dict[str, tuple[str, str, str]]:
             raise InputFileError(f"{path}: not a layoutx partial file (header {header}); delete it to start over")
         for rec in reader:
             if len(rec) == len(PARTIAL_COLUMNS):
-                done[rec[0]] = (rec[1], rec[2], rec[3])
+                done[rec[0]] = (rec[1], rec[2], rec[3], rec[4])
     return done
 
 
@@ -192,6 +192,7 @@ def _settings_fingerprint(c: dict[str, Any], input_path: Path) -> dict[str, Any]
         "limit": c["limit"],
         "fallback": bool(c["fallback"]), "ocr": json.dumps(c["ocr"], sort_keys=True, default=str),
         "images_dir": str(c["images_dir"]) if c["images_dir"] else None,
+        "partial_columns": list(PARTIAL_COLUMNS),
     }
 
 
@@ -238,8 +239,8 @@ def _resolve_images(rows: list[_Row], images_dir: Path | None, download_dir: Pat
 
 
 def _process_chunk(rows: list[_Row], extractor: Any, c: dict[str, Any], images_dir: Path | None,
-                   download_dir: Path | None) -> list[tuple[str, str, str, str]]:
-    """(index, prediction, status, source) per row of the chunk, in order."""
+                   download_dir: Path | None) -> list[tuple[str, str, str, str, str]]:
+    """(index, prediction, status, source, model_answer) per row of the chunk, in order."""
 
     def ocr(paths: list[str]) -> Mapping[str, Any]:
         try:
@@ -257,28 +258,28 @@ def _process_chunk(rows: list[_Row], extractor: Any, c: dict[str, Any], images_d
 
 # The two halves of a chunk's work, split so that a distributed runner (layoutx.runners) can run OCR and
 # the model in different places and still give every row exactly the local runner's answer.
-Staged = tuple[dict[int, tuple[str, str, str]], list[int], list[tuple[Any, str, Any]]]
+Staged = tuple[dict[int, tuple[str, str, str, str]], list[int], list[tuple[Any, str, Any]]]
 
 
 def _ocr_stage(rows: list[_Row], c: dict[str, Any], images_dir: Path | None, download_dir: Path | None,
                ocr: Any, needs_image: bool) -> Staged:
     """Resolve images (download), OCR them through ``ocr(paths) -> {path: OcrResult | ImageError}``;
     returns (final results of rows that cannot be predicted, slots of the others, their model items)."""
-    results: dict[int, tuple[str, str, str]] = {}
+    results: dict[int, tuple[str, str, str, str]] = {}
     known = [k for k, r in enumerate(rows) if r.entity in ENTITIES]
     for k, r in enumerate(rows):
         if r.entity not in ENTITIES:
-            results[k] = ("", UNKNOWN_ENTITY, "none")
+            results[k] = ("", UNKNOWN_ENTITY, "none", "")
     _resolve_images([rows[k] for k in known], images_dir, download_dir, c["workers"])
     todo = []
     for k in known:
         r = rows[k]
         if r.path is None:
-            results[k] = ("", NO_IMAGE_LINK, "none")
+            results[k] = ("", NO_IMAGE_LINK, "none", "")
         elif r.fail is not None:
-            results[k] = ("", r.fail, "none")
+            results[k] = ("", r.fail, "none", "")
         elif not r.path.is_file():
-            results[k] = ("", MISSING_IMAGE, "none")
+            results[k] = ("", MISSING_IMAGE, "none", "")
         else:
             todo.append(k)
     items: list[tuple[Any, str, Any]] = []
@@ -289,19 +290,20 @@ def _ocr_stage(rows: list[_Row], c: dict[str, Any], images_dir: Path | None, dow
             res = by_path.get(str(rows[k].path))
             if res is None or isinstance(res, ImageError):
                 reason = _reason(res) if isinstance(res, ImageError) else "image_not_ocred"
-                results[k] = ("", reason, "none")
+                results[k] = ("", reason, "none", "")
                 continue
             items.append((res, rows[k].entity, rows[k].path if needs_image else None))
             slots.append(k)
     return results, slots, items
 
 
-def _predict_stage(rows: list[_Row], staged: Staged, extractor: Any) -> list[tuple[str, str, str, str]]:
-    """Tag + decode the OCR'd rows of ``_ocr_stage``; (index, prediction, status, source) per row, in order."""
+def _predict_stage(rows: list[_Row], staged: Staged, extractor: Any) -> list[tuple[str, str, str, str, str]]:
+    """Tag + decode the OCR'd rows of ``_ocr_stage``; (index, prediction, status, source, model_answer) per
+    row, in order (model_answer: what the model alone answers, ``Prediction.model_only_text``)."""
     results, slots, items = staged
     if items:
         for k, pred in zip(slots, extractor.predict_ocr(items)):
-            results[k] = (pred.text, OK, pred.source)
+            results[k] = (pred.text, OK, pred.source, pred.model_only_text())
     return [(r.index, *results[k]) for k, r in enumerate(rows)]
 
 
@@ -380,8 +382,8 @@ def run_prediction(cfg: Any = None) -> dict[str, Any]:
         while len(pending) > keep:
             out = runner.result(pending.popleft())
             appender.write(out)
-            for idx, pred, status, source in out:
-                done[idx] = (pred, status, source)
+            for idx, *answer in out:
+                done[idx] = tuple(answer)  # type: ignore[assignment]
             written += len(out)
             if bar is not None:
                 bar.update(len(out))
@@ -419,9 +421,9 @@ def run_prediction(cfg: Any = None) -> dict[str, Any]:
         part.unlink(missing_ok=True)
         meta_path.unlink(missing_ok=True)
 
-    statuses = Counter(status for _, status, _ in done.values())
-    sources = Counter(source for pred, _, source in done.values() if pred)
-    answered = sum(1 for pred, _, _ in done.values() if pred)
+    statuses = Counter(status for _, status, _, _ in done.values())
+    sources = Counter(source for pred, _, source, _ in done.values() if pred)
+    answered = sum(1 for pred, _, _, _ in done.values() if pred)
     seconds = time.perf_counter() - t0
     summary: dict[str, Any] = {
         "rows": len(done),
@@ -444,9 +446,8 @@ def run_prediction(cfg: Any = None) -> dict[str, Any]:
     }
     if gold_path:
         gold = _read_gold(Path(gold_path))
-        triples_all = [(gold[i][0] or None, gold[i][1], p) for i, (p, _, _) in done.items() if i in gold]
-        triples_model = [(gold[i][0] or None, gold[i][1], p if s == MODEL else "")
-                         for i, (p, _, s) in done.items() if i in gold]
+        triples_all = [(gold[i][0] or None, gold[i][1], p) for i, (p, _, _, _) in done.items() if i in gold]
+        triples_model = [(gold[i][0] or None, gold[i][1], m) for i, (_, _, _, m) in done.items() if i in gold]
         s_all, s_model = score(triples_all), score(triples_model)
         summary["gold_rows"] = len(triples_all)
         summary["f1"] = round(s_all.numeric.f1, 6)
@@ -456,7 +457,7 @@ def run_prediction(cfg: Any = None) -> dict[str, Any]:
     return summary
 
 
-def _write_final(input_path: Path, output: Path, done: Mapping[str, tuple[str, str, str]],
+def _write_final(input_path: Path, output: Path, done: Mapping[str, tuple[str, str, str, str]],
                  limit: int | None = None) -> None:
     """``index,prediction`` in input order, each index once, through a temporary file + atomic rename."""
     tmp = output.with_name(f".{output.name}.tmp{os.getpid()}")

@@ -280,12 +280,34 @@ def test_fallback_reads_a_drawing_by_label_direction(entity: str, answer: str) -
     assert (pred.text, pred.source) == (answer, FALLBACK)
 
 
-def test_fallback_reads_upright_labels_by_placement() -> None:
-    """All labels upright and equally large: the one beside the object is the height, the one below it
-    the width; a keyword still wins over placement."""
-    words = [w for w in _drawing() if w.angle == 0.0]
-    assert decode(words, None, "height").text == "25.0 centimetre"
-    assert decode(words, None, "width").text == "40.0 centimetre"
-    keyed = [*words, Word("H:", (300, 600, 340, 640)), Word("7", (345, 600, 365, 640)),
+def test_a_written_entity_letter_wins_over_the_label_direction() -> None:
+    words = [*_drawing(), Word("H:", (300, 600, 340, 640)), Word("7", (345, 600, 365, 640)),
              Word("cm", (370, 600, 410, 640))]
-    assert decode(keyed, None, "height").text == "7.0 centimetre"
+    assert decode(words, None, "height").text == "7.0 centimetre"
+
+
+def test_a_printed_entity_keyword_overrides_a_disagreeing_model_but_not_the_model_only_answer() -> None:
+    words = split_glued(line(["Net", "Wt", "500g", "Serving", "30g"]))
+    assert [w.text for w in words] == ["Net", "Wt", "500", "g", "Serving", "30", "g"]
+    pred = decode(words, probs(["O", "O", "O", "O", "O", "B-VALUE", "B-UNIT"]), "item_weight")
+    assert (pred.text, pred.source, pred.model_only_text()) == ("500.0 gram", FALLBACK, "30.0 gram")
+    alone = decode(words, probs(["O", "O", "O", "O", "O", "B-VALUE", "B-UNIT"]), "item_weight", fallback=False)
+    assert (alone.text, alone.source) == ("30.0 gram", MODEL)
+    # dimensions are the model's: a letter on a drawing does not override it
+    words = line(["W", "40", "cm", "H", "25", "cm"])
+    pred = decode(words, probs(["O", "O", "O", "O", "B-VALUE", "B-UNIT"]), "width")
+    assert (pred.text, pred.source) == ("25.0 centimetre", MODEL)
+
+
+def test_the_model_ranks_printed_quantities_when_it_tags_no_value() -> None:
+    """No word's argmax is VALUE, but the model puts 0.3 on "250": that quantity is the model's answer,
+    ahead of the rules' tallest-number choice ("90 g" printed larger)."""
+    words = line(["250", "g", "90", "g"], heights={2: 40.0, 3: 40.0})
+    rows = probs(["O", "O", "O", "O"], p=0.95)
+    rows[0] = [0.7 if label == "O" else (0.3 if label == "B-VALUE" else 0.0) for label in LABELS]
+    pred = decode(words, rows, "item_weight")
+    assert (pred.text, pred.source, pred.model_only_text()) == ("250.0 gram", MODEL, "250.0 gram")
+    assert decode(words, None, "item_weight").text == "90.0 gram"
+    weak_rows = [[1.0 if label == "O" else 0.0 for label in LABELS] for _ in words]
+    pred = decode(words, weak_rows, "item_weight")  # no probability anywhere: the rules answer
+    assert (pred.text, pred.source, pred.model_only_text()) == ("90.0 gram", FALLBACK, "")

@@ -17,7 +17,10 @@ from layoutx.training.data import prepare_dataset
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real" / "test-hand-train"
 pytestmark = pytest.mark.skipif(not (REAL / "labels.csv").is_file(), reason="../shared/data/real is not here")
 
-N_ROWS = 8  # the first rows of test-hand-train/labels.csv
+N_ROWS = 14  # the first rows of test-hand-train/labels.csv
+# rows whose gold RapidOCR does not read: 21 (38.0 inch) and 41 (9.0 inch) not printed legibly, 38 (8.0 watt)
+# read in another unit
+UNMATCHED = {"21", "38", "41"}
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +44,8 @@ def test_weak_labels_on_real_ocr_boxes_tag_the_gold_number(built, few_rows):
     rows = list(dd["train"])
     assert stats.rows == len(rows) == N_ROWS
     matched = [r for r in rows if r["matched"]]
-    assert stats.matched == len(matched) >= N_ROWS - 2
+    assert stats.matched == len(matched) == N_ROWS - sum(stats.reasons.values())
+    assert {r["index"] for r in rows if not r["matched"]} == UNMATCHED  # the gold is not among the OCR words
     gold = {r["index"]: r["entity_value"] for r in csv.DictReader(few_rows.open(encoding="utf-8"))}
     for r in matched:
         value_words = [w for w, t in zip(r["words"], r["tags"]) if t in (LABEL2ID["B-VALUE"], LABEL2ID["I-VALUE"])]
@@ -52,13 +56,16 @@ def test_weak_labels_on_real_ocr_boxes_tag_the_gold_number(built, few_rows):
         assert all(0 <= v <= 1000 for box in r["boxes"] for v in box)
 
 
-def test_real_height_label_is_read_vertically(built):
-    """Row 0 asks for the height of a drawing whose height label runs along the vertical line."""
+@pytest.mark.parametrize("index, value", [("109", "40"), ("110", "8")])
+def test_real_height_label_is_read_vertically(built, index, value):
+    """Rows 109 and 110 ask for the height of drawings whose label runs up the vertical dimension line: the
+    tagged number is read bottom to top (orientation class 1), the upright words around it are class 0."""
     dd, _ = built
-    row = next(r for r in dd["train"] if r["index"] == "0")
+    row = next(r for r in dd["train"] if r["index"] == index)
     assert row["entity_name"] == "height" and row["matched"]
-    tagged = [o for o, t in zip(row["orients"], row["tags"]) if t == LABEL2ID["B-VALUE"]]
-    assert tagged and all(o in (1, 2) for o in tagged), list(zip(row["words"], row["orients"], row["tags"]))
+    tagged = [(w, o) for w, o, t in zip(row["words"], row["orients"], row["tags"]) if t == LABEL2ID["B-VALUE"]]
+    assert tagged == [(value, 1)], list(zip(row["words"], row["orients"], row["tags"]))
+    assert 0 in row["orients"]
 
 
 def test_data_real_mixes_real_and_synthetic_rows(few_rows, tmp_path):

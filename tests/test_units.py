@@ -31,6 +31,7 @@ def test_entity_units_match_the_challenge_file():
         ("W", "watt"), ("kW", "kilowatt"), ("cm", "centimetre"), ("mm", "millimetre"), ("m", "metre"),
         ("in", "inch"), ("inch", "inch"), ("inches", "inch"), ('"', "inch"), ("ft", "foot"), ("feet", "foot"),
         ("'", "foot"), ("yd", "yard"), ("meter", "metre"), ("metre", "metre"), ("foot", "foot"),
+        ("Kilograms", "kilogram"), ("Milligrams", "milligram"), ("Micrograms", "microgram"), ("Kilovolts", "kilovolt"),
     ],
 )
 def test_lookup_unit_aliases(written, unit):

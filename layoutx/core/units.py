@@ -100,6 +100,9 @@ _ALIASES: dict[str, str] = {
 }
 for _unit in DIMENSION:
     _ALIASES.setdefault(_unit, _unit)
+    _ALIASES.setdefault(_unit + "s", _unit)  # "Kilograms", "Milligrams" as spec tables print them
+    if _unit.endswith("metre"):
+        _ALIASES.setdefault(_unit[:-5] + "meters", _unit)
 
 # Aliases that are only units for some entities (see the module docstring).
 _LENGTH_ONLY = {"m", "in", '"', "''", "”", "″", "'", "’", "′"}

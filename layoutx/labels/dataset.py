@@ -182,7 +182,7 @@ def build_text(csv_path: str | Path, out_dir: str | Path | None, heldout: float 
     dd = to_dataset_dict(parts["train"], parts["validation"])
     if out_dir is not None:
         out = Path(out_dir)
-        dd.save_to_disk(str(out))
+        save(dd, out)
         (out / STATS_FILE).write_text(json.dumps(stats.to_json(), indent=1) + "\n", encoding="utf-8")
     return dd, stats
 
@@ -208,14 +208,23 @@ def split_examples(examples: Sequence[dict[str, Any]], val_fraction: float = 0.1
     return train, val
 
 
+def save(dd: DatasetDict, out: Path) -> None:
+    """``save_to_disk`` with one shard per split at the least: datasets writes no shard for an empty split
+    (val_fraction=0) and then cannot load it back."""
+    dd.save_to_disk(str(out), num_shards={k: max(1, dd[k].num_rows // 100_000 + 1) for k in dd})
+
+
 def to_dataset_dict(train: Iterable[dict[str, Any]], validation: Iterable[dict[str, Any]]) -> DatasetDict:
     from datasets import Dataset, DatasetDict
 
     feats = features()
-    return DatasetDict({
-        "train": Dataset.from_list(list(train), features=feats),
-        "validation": Dataset.from_list(list(validation), features=feats),
-    })
+
+    def part(rows: Iterable[dict[str, Any]]) -> Any:
+        rows = list(rows)  # an empty split (val_fraction=0) still gets every column
+        return Dataset.from_list(rows, features=feats) if rows else Dataset.from_dict({k: [] for k in feats},
+                                                                                     features=feats)
+
+    return DatasetDict({"train": part(train), "validation": part(validation)})
 
 
 def build(csv_path: str | Path, images_dir: str | Path, out_dir: str | Path | None, engine: Any = None,
@@ -243,7 +252,7 @@ def build(csv_path: str | Path, images_dir: str | Path, out_dir: str | Path | No
         disable_progress_bar()
     if out_dir is not None:
         out = Path(out_dir)
-        dd.save_to_disk(str(out))
+        save(dd, out)
         (out / STATS_FILE).write_text(json.dumps(stats.to_json(), indent=1) + "\n", encoding="utf-8")
     return dd, stats
 

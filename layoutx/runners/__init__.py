@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from layoutx.errors import LayoutxError
 
 RUNNERS = ("local", "ray")
-Out = list[tuple[str, str, str, str]]
+Out = list[tuple[str, str, str, str, str]]
 
 
 class ChunkRunner(Protocol):

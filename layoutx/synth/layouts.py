@@ -4,11 +4,12 @@ Each scene paints a backdrop and a product, then writes text with ``Scene.put``;
 carries a tag, and ``Scene.ask`` adds a label row (entity, gold value, tag). Distractors of the same
 dimension are always present, so a reader has to use the words around a number and its place on the image:
 
-* ``dimension_drawing``: an outlined box (or bottle) with arrows: the horizontal measure is the width, the
-  vertical one the height, the receding diagonal the depth; a smaller part measure and a second unit system
-  sit beside them;
+* ``dimension_drawing`` (layoutx.synth.drawing): a product silhouette with dimension lines; the horizontal
+  measure is the width, the vertical one the height, the slanted third line the depth;
 * ``package_front`` / ``nutrition_panel`` / ``supplement``: net weight among "25g PROTEIN", serving sizes and a
   nutrition table full of g and mg;
+* ``spec_table``: an Amazon-style table ("Item Weight | 200 Grams", "Product Dimensions | 10"D x 5"W x 3"H")
+  beside the product: the row's key says which number answers which entity;
 * ``max_load``: load capacity badge next to the item's own weight;
 * ``rating_plate`` / ``appliance_box``: "AC 100-240V~ 50/60Hz 1200W" spec blocks with amps, hertz, model numbers;
 * ``bottle``: "16.9 FL OZ (500 mL)" with a serving size in the same units.
@@ -16,308 +17,31 @@ dimension are always present, so a reader has to use the words around a number a
 
 from __future__ import annotations
 
-import math
 import random
-import string
 from collections.abc import Callable
 
-import numpy as np
 from PIL import ImageDraw
 
 from layoutx.synth import backgrounds as bg
-from layoutx.synth.fonts import FontSpec, font_catalog, load_font
+from layoutx.synth.drawing import dimension_drawing
 from layoutx.synth.quantities import Qty, make_qty, number_text, pick_unit
-from layoutx.synth.render import Box, Canvas, Token, line_size
-
-_SYL = ("ka", "ro", "vi", "ta", "lo", "mi", "ne", "zo", "ba", "ri", "to", "sa", "ve", "lu", "dor", "max", "na", "pro")
-PRODUCTS = (
-    "Organic Rolled Oats", "Dark Chocolate", "Whole Bean Coffee", "Basmati Rice", "Almond Butter", "Protein Powder",
-    "Trail Mix", "Green Tea", "Dog Food", "Cat Treats", "Sea Salt", "Pasta Sauce", "Peanut Butter", "Granola",
-    "Honey", "Chia Seeds", "Hand Soap", "Laundry Pods", "Olive Oil", "Energy Drink", "Shampoo", "Body Lotion",
-)
-CLAIMS = ("NON-GMO", "GLUTEN FREE", "NEW!", "ORGANIC", "Family Size", "Resealable", "Since 1987", "Premium Quality",
-          "100% Natural", "No Added Sugar", "Keto Friendly", "Vegan", "Made in USA", "Best Seller")
-
-
-def brand(rnd: random.Random) -> str:
-    name = "".join(rnd.choice(_SYL) for _ in range(rnd.randint(2, 3))).capitalize()
-    return name.upper() if rnd.random() < 0.4 else name
-
-
-def model_number(rnd: random.Random) -> str:
-    letters = "".join(rnd.choice(string.ascii_uppercase) for _ in range(rnd.randint(1, 3)))
-    return f"{letters}-{rnd.randint(10, 9999)}{rnd.choice(['', '', 'A', 'S', 'Pro'])}"
-
-
-def words(text: str) -> list[Token]:
-    return [Token(w) for w in text.split()]
-
-
-class Scene:
-    """One image being composed: random sources, canvas, fonts and the label rows asked about it."""
-
-    def __init__(self, rnd: random.Random, rng: np.random.Generator, w: int, h: int) -> None:
-        self.rnd, self.rng, self.w, self.h = rnd, rng, w, h
-        self.side = min(w, h)
-        self.canvas: Canvas | None = None
-        self.rows: list[tuple[str, str, str]] = []  # (entity, gold, tag)
-        faces = font_catalog()
-        self.faces = faces
-        self.bold = [f for f in faces if f.bold] or list(faces)
-        self.regular = [f for f in faces if not f.bold] or list(faces)
-        # each image uses a few faces, like a real pack: headline, body, fine print
-        self.head_face = rnd.choice(self.bold)
-        self.body_face = rnd.choice(self.regular if rnd.random() < 0.6 else self.bold)
-        self.fine_face = rnd.choice(self.regular)
-
-    # --- composition -------------------------------------------------------------------------------------
-    def start(self, arr: np.ndarray) -> Canvas:
-        self.canvas = Canvas(bg.to_image(arr))
-        return self.canvas
-
-    def ask(self, entity: str, qty: Qty) -> str:
-        tag = f"a{len(self.rows)}"
-        self.rows.append((entity, qty.gold(entity), tag))
-        return tag
-
-    def tag_of(self, entity: str) -> str | None:
-        return next((t for e, _, t in self.rows if e == entity), None)
-
-    def face(self, which: str) -> FontSpec:
-        return {"head": self.head_face, "body": self.body_face, "fine": self.fine_face}[which]
-
-    def put(
-        self,
-        x: float,
-        y: float,
-        tokens: list[Token],
-        size: float,
-        which: str = "body",
-        anchor: str = "lt",
-        angle: int = 0,
-        ink: tuple[int, int, int] | None = None,
-        max_w: float | None = None,
-    ) -> Box:
-        """Write a line; shrinks to ``max_w`` and picks an ink that contrasts with what is underneath."""
-        assert self.canvas is not None
-        spec = self.face(which)
-        if "Light" in spec.style and any(t.tag for t in tokens):  # hairline faces blur away under JPEG
-            spec = self.head_face
-        # answers stay legible: at least ~2.4% of the short side (a small print line on a 1000 px photo)
-        floor = max(14, int(self.side * 0.024)) if any(t.tag for t in tokens) else 8
-        size = max(floor, int(size))
-        font = load_font(spec, size)
-        tw, th = line_size(tokens, font)
-        if max_w is not None and tw > max_w and size > floor:
-            size = max(floor, int(size * max_w / tw))
-            font = load_font(spec, size)
-            tw, th = line_size(tokens, font)
-        rw, rh = (th, tw) if angle in (90, 270) else (tw, th)
-        x0 = x - {"l": 0, "m": rw / 2, "r": rw}[anchor[0]]
-        y0 = y - {"t": 0, "m": rh / 2, "b": rh}[anchor[1]]
-        if ink is None:
-            ink = bg.contrast_ink(bg.colour_at(self.canvas.image, (x0, y0, x0 + rw, y0 + rh)), self.rnd)
-        return self.canvas.text_line(x, y, tokens, font, ink, angle=angle, anchor=anchor)
-
-    def text_width(self, tokens: list[Token], size: float, which: str = "body") -> float:
-        return line_size(tokens, load_font(self.face(which), max(7, int(size))))[0]
-
-    def line_h(self, size: float, which: str = "body") -> float:
-        return line_size([Token("Ag")], load_font(self.face(which), max(7, int(size))))[1]
-
-
-# --- drawing helpers -----------------------------------------------------------------------------------------
-def arrow(draw: ImageDraw.ImageDraw, p: tuple[float, float], q: tuple[float, float], colour, width: int, head: float):
-    """A double-headed dimension arrow from p to q."""
-    draw.line([p, q], fill=colour, width=width)
-    ang = math.atan2(q[1] - p[1], q[0] - p[0])
-    for (x, y), a in ((p, ang), (q, ang + math.pi)):
-        left = (x + head * math.cos(a + 0.45), y + head * math.sin(a + 0.45))
-        right = (x + head * math.cos(a - 0.45), y + head * math.sin(a - 0.45))
-        draw.polygon([(x, y), left, right], fill=colour)
-
-
-def _shade(c: tuple[int, int, int], f: float) -> tuple[int, int, int]:
-    return tuple(int(max(0, min(255, v * f))) for v in c)  # type: ignore[return-value]
-
-
-def barcode(s: Scene, x: float, y: float, width: float) -> None:
-    """A UPC-like barcode with its digits under it: numbers that are no quantity."""
-    assert s.canvas is not None
-    rnd = s.rnd
-    height = width * rnd.uniform(0.35, 0.5)
-    draw = ImageDraw.Draw(s.canvas.image)
-    draw.rectangle((x - 4, y - 4, x + width + 4, y + height + width * 0.16), fill=(255, 255, 255))
-    cx = x
-    while cx < x + width:
-        bar = rnd.choice([1, 1, 2, 3]) * max(1.0, width / 95)
-        if rnd.random() < 0.55:
-            draw.rectangle((cx, y, cx + bar - 0.5, y + height), fill=(0, 0, 0))
-        cx += bar
-    digits = f"{rnd.randint(0, 9)} {rnd.randint(10000, 99999)} {rnd.randint(10000, 99999)} {rnd.randint(0, 9)}"
-    s.put(x + width / 2, y + height + 1, words(digits), width * 0.12, "fine", "mt", ink=(0, 0, 0), max_w=width)
-
-
-FINE_PRINT = (
-    "INGREDIENTS: whole grain oats, cane sugar, sunflower oil, sea salt, natural flavor.",
-    "Distributed by {b} Foods Inc., Chicago, IL 60601. Product of USA.",
-    "Store in a cool, dry place. Best before: see top of pack.",
-    "Contains: milk, soy. May contain traces of tree nuts.",
-    "Keep out of reach of children. Do not exceed the stated dose.",
-    "Questions? Call 1-800-{n} or visit www.{b}.com",
+from layoutx.synth.render import Token
+from layoutx.synth.scene import (
+    CLAIMS,
+    PRODUCTS,
+    Scene,
+    barcode,
+    brand,
+    fine_print,
+    label_panel,
+    model_number,
+    product_photo,
+    spec_table,
+    words,
 )
 
+__all__ = ["SCENES", "SCENES_FOR", "Scene"]
 
-def fine_print(s: Scene, x: float, y: float, width: float, lines: int) -> float:
-    """A few lines of tiny text (ingredients, addresses); returns the y under them."""
-    rnd = s.rnd
-    size = max(8.0, s.side * rnd.uniform(0.012, 0.018))
-    for _ in range(lines):
-        text = rnd.choice(FINE_PRINT).format(b=brand(rnd).lower(), n=rnd.randint(100, 999) * 10000 + rnd.randint(0, 9999))
-        b = s.put(x, y, words(text), size, "fine", "lt", max_w=width)
-        y = b[3] + size * 0.2
-    return y
-
-
-# --- scenes --------------------------------------------------------------------------------------------------
-def dimension_drawing(s: Scene, primary: str) -> None:
-    """Arrows along a product's edges; the printed measure's direction says which dimension it is."""
-    rnd = s.rnd
-    w, h = s.w, s.h
-    # most dimension images are on white
-    arr, _ = bg.backdrop(rnd, s.rng, w, h, "plain" if rnd.random() < 0.7 else None)
-    three_d = primary == "depth" or rnd.random() < 0.75
-    unit = pick_unit(rnd, "width")
-    if unit in ("metre", "foot") and rnd.random() < 0.7:
-        unit = "centimetre"
-    # the drawing follows the measures' proportions (loosely: outlines are clamped to fit the frame)
-    base = make_qty(rnd, unit).value
-    decimals = {"centimetre": 1, "inch": 2, "millimetre": 0, "metre": 2, "foot": 1}[unit]
-    values = {"width": base}
-    cap = {"centimetre": 250.0, "inch": 100.0, "millimetre": 2500.0, "metre": 3.0, "foot": 8.0}[unit]
-    for k in ("height", "depth"):
-        x = min(cap, base * rnd.uniform(0.35, 2.2))
-        values[k] = max(0.5 if unit != "millimetre" else 5.0, round(x, rnd.randint(0, decimals)))
-    top = max(values.values())
-    fw = w * min(0.5, max(0.22, 0.5 * values["width"] / top))
-    fh = h * min(0.5, max(0.2, 0.5 * values["height"] / top))
-    dx = w * (min(0.2, max(0.07, 0.22 * values["depth"] / top)) if three_d else 0.0)
-    dy = dx * rnd.uniform(0.45, 0.7)
-    fx0 = w * 0.2 + rnd.uniform(0, max(1.0, w * 0.72 - fw - dx - w * 0.2))
-    fy0 = h * 0.12 + dy + rnd.uniform(0, max(1.0, h * 0.74 - fh - dy - h * 0.12))
-    fx1, fy1 = fx0 + fw, fy0 + fh
-    colour = rnd.choice(bg.PRODUCT_COLOURS)
-    photo = not three_d and rnd.random() < 0.6  # a product photo with arrows drawn over it
-    if photo:
-        bg.paint_product(arr, rnd, (int(fx0), int(fy0), int(fx1), int(fy1)), colour,
-                         rnd.choice(["bottle", "jar", "box", "pouch"]))
-    canvas = s.start(arr)
-    draw = ImageDraw.Draw(canvas.image)
-    line_c = rnd.choice([(20, 20, 20), (60, 60, 60), (30, 60, 140), (200, 40, 40), (0, 0, 0)])
-    lw = max(1, int(s.side * rnd.uniform(0.002, 0.005)))
-    if not photo:
-        front = [(fx0, fy0), (fx1, fy0), (fx1, fy1), (fx0, fy1)]
-        outline_only = rnd.random() < 0.3
-        draw.polygon(front, fill=None if outline_only else colour, outline=line_c, width=lw)
-        if three_d:
-            top = [(fx0, fy0), (fx0 + dx, fy0 - dy), (fx1 + dx, fy0 - dy), (fx1, fy0)]
-            side = [(fx1, fy0), (fx1 + dx, fy0 - dy), (fx1 + dx, fy1 - dy), (fx1, fy1)]
-            draw.polygon(top, fill=None if outline_only else _shade(colour, 1.25), outline=line_c, width=lw)
-            draw.polygon(side, fill=None if outline_only else _shade(colour, 0.7), outline=line_c, width=lw)
-        if rnd.random() < 0.7:  # the brand on the front face
-            s.put((fx0 + fx1) / 2, (fy0 + fy1) / 2, words(brand(rnd)), fh * rnd.uniform(0.1, 0.2), "head", "mm",
-                  max_w=fw * 0.8)
-    size = s.side * rnd.uniform(0.032, 0.06)
-    head = max(6.0, s.side * 0.015)
-    gap = s.side * rnd.uniform(0.04, 0.07)
-    ink = rnd.choice([line_c, (0, 0, 0), (30, 30, 30)])
-    prefix = rnd.random() < 0.15
-    dual = unit in ("centimetre", "inch") and rnd.random() < 0.25
-
-    def label(entity: str) -> list[Token]:
-        q = make_qty(rnd, unit, number_text(values[entity]))
-        if unit == "inch" and q.alias == "In":
-            q.alias = "in"
-        tag = s.ask(entity, q) if entity == primary or rnd.random() < 0.35 else None
-        toks = q.tokens(tag, rnd=rnd)
-        if prefix:
-            toks = [Token({"width": "W:", "height": "H:", "depth": "D:"}[entity])] + toks
-        if dual:  # the other unit system in brackets; the first printed one is the answer
-            other = (make_qty(rnd, "inch", number_text(round(q.value / 2.54, 1)), "in") if unit == "centimetre"
-                     else make_qty(rnd, "centimetre", number_text(round(q.value * 2.54, 1)), "cm"))
-            toks += [Token("(" + other.printed_number())] + [Token(t) for t in other.alias.split()[:-1]] + [
-                Token(other.alias.split()[-1] + ")")]
-        return toks
-
-    # width: horizontal arrow under the front
-    y_w = fy1 + gap
-    draw.line([(fx0, fy1 + lw * 2), (fx0, y_w + gap * 0.3)], fill=line_c, width=max(1, lw // 2))
-    draw.line([(fx1, fy1 + lw * 2), (fx1, y_w + gap * 0.3)], fill=line_c, width=max(1, lw // 2))
-    arrow(draw, (fx0, y_w), (fx1, y_w), line_c, lw, head)
-    s.put((fx0 + fx1) / 2, y_w + size * 0.35, label("width"), size, "body", "mt", ink=ink, max_w=fw * 1.2)
-    # height: vertical arrow left of the front, label rotated or horizontal
-    x_h = fx0 - gap
-    draw.line([(fx0 - lw * 2, fy0), (x_h - gap * 0.3, fy0)], fill=line_c, width=max(1, lw // 2))
-    draw.line([(fx0 - lw * 2, fy1), (x_h - gap * 0.3, fy1)], fill=line_c, width=max(1, lw // 2))
-    arrow(draw, (x_h, fy0), (x_h, fy1), line_c, lw, head)
-    h_tokens = label("height")
-    room = x_h - size * 0.35 - s.side * 0.01
-    if rnd.random() < 0.45 or s.text_width(h_tokens, size) > room:  # rotated when it does not fit beside
-        s.put(x_h - size * 0.35, (fy0 + fy1) / 2, h_tokens, size, "body", "rm", angle=90, ink=ink, max_w=fh * 1.1)
-    else:
-        s.put(x_h - size * 0.35, (fy0 + fy1) / 2, h_tokens, size, "body", "rm", ink=ink, max_w=room)
-    if three_d:  # depth: along the receding bottom-right edge
-        p = (fx1 + gap * 0.6, fy1 + gap * 0.2)
-        q = (fx1 + dx + gap * 0.6, fy1 - dy + gap * 0.2)
-        arrow(draw, p, q, line_c, lw, head)
-        s.put((p[0] + q[0]) / 2 + size * 0.4, (p[1] + q[1]) / 2 + size * 0.2, label("depth"), size, "body", "lt",
-              ink=ink, max_w=w - (p[0] + q[0]) / 2 - size)
-    if rnd.random() < 0.35:  # a part's measure above the top: a smaller horizontal number, not the width
-        part = make_qty(rnd, unit, number_text(max(1.0, round(values["width"] * rnd.uniform(0.15, 0.5), decimals))))
-        px0 = fx0 + fw * rnd.uniform(0.1, 0.3)
-        px1 = px0 + fw * rnd.uniform(0.2, 0.4)
-        y_p = fy0 - dy - gap * 0.8
-        if y_p > size * 2:
-            arrow(draw, (px0, y_p), (px1, y_p), line_c, max(1, lw // 2), head * 0.7)
-            s.put((px0 + px1) / 2, y_p - size * 0.2, part.tokens(rnd=rnd), size * 0.7, "fine", "mb", ink=ink)
-    if rnd.random() < 0.35:  # the item weight in a corner: another number with a unit
-        wq = make_qty(rnd, pick_unit(rnd, "item_weight"))
-        tag = s.ask("item_weight", wq) if rnd.random() < 0.4 else None
-        s.put(w * 0.05, h * 0.05, words(rnd.choice(["Weight:", "Net Weight:", "Item weight"])) + wq.tokens(tag, rnd=rnd),
-              size * 0.8, "body", "lt", max_w=w * 0.6)
-    if rnd.random() < 0.4:
-        s.put(w * 0.95, h * 0.96, words(rnd.choice(["Model", "Item No."]) + " " + model_number(rnd)), size * 0.55,
-              "fine", "rb")
-
-
-def _product(s: Scene, kinds: tuple[str, ...], frac: tuple[float, float] = (0.5, 0.75)) -> tuple[
-        np.ndarray, tuple[int, int, int, int], tuple[int, int, int], str]:
-    rnd, w, h = s.rnd, s.w, s.h
-    arr, _ = bg.backdrop(rnd, s.rng, w, h)
-    kind = rnd.choice(kinds)
-    pw = int(w * rnd.uniform(*frac))
-    ph = int(h * rnd.uniform(0.7, 0.9)) if kind in ("bottle",) else int(h * rnd.uniform(frac[0] + 0.1, 0.88))
-    x0 = int((w - pw) / 2 + rnd.uniform(-0.05, 0.05) * w)
-    y0 = int((h - ph) / 2 + rnd.uniform(-0.03, 0.03) * h)
-    box = (max(4, x0), max(4, y0), min(w - 4, x0 + pw), min(h - 4, y0 + ph))
-    colour = bg.jitter(rnd.choice(bg.PRODUCT_COLOURS), rnd, 15)
-    bg.paint_product(arr, rnd, box, colour, kind)
-    bg.grain(arr, s.rng, rnd.uniform(0, 4))
-    return arr, box, colour, kind
-
-
-def _label_panel(s: Scene, box: tuple[int, int, int, int], top: float, bottom: float) -> tuple[float, float, float, float]:
-    """An optional lighter label on the product; returns the printable area."""
-    x0, y0, x1, y1 = box
-    bw, bh = x1 - x0, y1 - y0
-    area = (x0 + bw * 0.1, y0 + bh * top, x1 - bw * 0.1, y0 + bh * bottom)
-    if s.rnd.random() < 0.5:
-        assert s.canvas is not None
-        fill = bg.jitter(s.rnd.choice([(250, 248, 240), (255, 255, 255), (240, 230, 200), (30, 30, 30)]), s.rnd, 8)
-        ImageDraw.Draw(s.canvas.image).rounded_rectangle(
-            (area[0] - bw * 0.04, area[1] - bh * 0.02, area[2] + bw * 0.04, area[3] + bh * 0.02),
-            radius=int(bw * 0.03), fill=fill)
-    return area
 
 
 def _net_weight_tokens(s: Scene, q: Qty, tag: str | None) -> list[Token]:
@@ -333,11 +57,37 @@ def _net_weight_tokens(s: Scene, q: Qty, tag: str | None) -> list[Token]:
     return toks
 
 
+def per_serving(rnd: random.Random, net: Qty) -> list[Token]:
+    """'Serving size 30 g', 'Serving Size 2 tbsp (32g)', '40 g per serving', 'Each bar 40 g': a weight on the
+    pack that is not the net weight, never equal to it."""
+    n = rnd.choice([15, 20, 28, 30, 32, 40, 45, 55])
+    if net.unit == "gram" and float(n) == net.value:
+        n += 5
+    serv = Qty(str(n), "gram", rnd.choice(["g", "g", "G", "gm"]))
+    form = rnd.randrange(6)
+    if form == 0:
+        return words("Serving size") + serv.tokens(rnd=rnd)
+    if form == 1:
+        return words(f"Serving Size {rnd.choice(['1/4 cup', '2 tbsp', '1 bar', '3 pieces', '1 scoop'])}") + [
+            Token("(" + serv.text(glue=True) + ")")]
+    if form == 2:
+        return serv.tokens(rnd=rnd) + words(rnd.choice(["per serving", "PER SERVING", "per bar"]))
+    if form == 3:
+        return words(f"Each {rnd.choice(['bar', 'pouch', 'packet', 'sachet'])}") + serv.tokens(rnd=rnd)
+    if form == 4:
+        oz = Qty(rnd.choice(["1", "1.5", "0.5"]), "ounce", rnd.choice(["oz", "OZ"]))
+        if net.unit == "ounce" and oz.value == net.value:
+            oz = Qty("2", "ounce", oz.alias)
+        return words("Serving size") + oz.tokens(glue=True) + [Token(f"({n}g)")]
+    return words("Per serving:") + serv.tokens(rnd=rnd)
+
+
 def package_front(s: Scene, primary: str) -> None:
+    """A pack front: the net weight among protein callouts, claims and per-serving weights."""
     rnd = s.rnd
-    arr, box, colour, kind = _product(s, ("box", "pouch", "jar", "box"))
+    arr, box, colour, kind = product_photo(s, ("box", "pouch", "jar", "box"))
     s.start(arr)
-    area = _label_panel(s, box, 0.12, 0.92)
+    area = label_panel(s, box, 0.12, 0.92)
     ax0, ay0, ax1, ay1 = area
     aw, ah = ax1 - ax0, ay1 - ay0
     cx = (ax0 + ax1) / 2
@@ -362,6 +112,10 @@ def package_front(s: Scene, primary: str) -> None:
         s.put(ax1, y, words(rnd.choice([f"Pack of {rnd.randint(2, 12)}", f"{rnd.randint(2, 48)} Count",
                                          f"{rnd.choice([10, 20, 25, 30, 50])}% MORE FREE"])), ah * 0.045, "body", "rt",
               max_w=aw * 0.6)
+    if rnd.random() < 0.5 and y < ay0 + ah * 0.5:  # a weight that is not the net weight
+        s.put(cx if rnd.random() < 0.5 else ax0, y, per_serving(rnd, q), ah * rnd.uniform(0.035, 0.055), "body",
+              "mt" if rnd.random() < 0.5 else "lt", max_w=aw)
+        y += ah * 0.08
     if rnd.random() < 0.3:  # drawn before the answer so that it never covers it
         barcode(s, s.w * rnd.uniform(0.03, 0.1), s.h * rnd.uniform(0.8, 0.85), s.side * rnd.uniform(0.12, 0.18))
     elif rnd.random() < 0.3:
@@ -370,6 +124,7 @@ def package_front(s: Scene, primary: str) -> None:
     headline = rnd.random() < 0.3
     if headline:  # the weight as a big number
         s.put(cx, ay0 + ah * 0.62, q.tokens(tag, rnd=rnd), ah * rnd.uniform(0.09, 0.16), "head", "mt", max_w=aw)
+    place = ""
     if not headline or rnd.random() < 0.3:
         place = rnd.choices(["bottom", "two_lines", "side"], [0.7, 0.18, 0.12 if kind == "box" else 0.0])[0]
         size = ah * rnd.uniform(0.035, 0.06)
@@ -390,7 +145,7 @@ def package_front(s: Scene, primary: str) -> None:
             s.put(x, (box[1] + box[3]) / 2, _net_weight_tokens(s, q, tag), bw * 0.035, "body",
                   "lm" if angle == 90 else "rm", angle=angle, max_w=(box[3] - box[1]) * 0.9,
                   ink=bg.contrast_ink(colour, rnd))
-    if rnd.random() < 0.25:  # fine print up the side
+    if rnd.random() < 0.25 and place != "side":  # fine print up the side
         s.put(box[0] + (box[2] - box[0]) * 0.04, (box[1] + box[3]) / 2,
               words(rnd.choice(["Best before: see top", "Store in a cool, dry place", f"Serving size {rnd.randint(15, 40)}g"])),
               s.side * 0.018, "fine", "lm", angle=90)
@@ -406,7 +161,7 @@ def _daily_value_corner(s: Scene) -> None:
 def nutrition_panel(s: Scene, primary: str) -> None:
     """A nutrition-facts table full of g/mg values beside the net weight."""
     rnd = s.rnd
-    arr, box, colour, _ = _product(s, ("box", "pouch", "box"), (0.7, 0.85))
+    arr, box, colour, _ = product_photo(s, ("box", "pouch", "box"), (0.7, 0.85))
     canvas = s.start(arr)
     x0, y0, x1, y1 = box
     bw, bh = x1 - x0, y1 - y0
@@ -457,9 +212,9 @@ def nutrition_panel(s: Scene, primary: str) -> None:
 def supplement(s: Scene, primary: str) -> None:
     """A supplement bottle: the dose in mg/mcg is the item weight; tablet counts and % are distractors."""
     rnd = s.rnd
-    arr, box, colour, _ = _product(s, ("jar", "bottle"), (0.45, 0.6))
+    arr, box, colour, _ = product_photo(s, ("jar", "bottle"), (0.45, 0.6))
     s.start(arr)
-    area = _label_panel(s, box, 0.3, 0.92)
+    area = label_panel(s, box, 0.3, 0.92)
     ax0, ay0, ax1, ay1 = area
     aw, ah = ax1 - ax0, ay1 - ay0
     cx = (ax0 + ax1) / 2
@@ -482,7 +237,7 @@ def supplement(s: Scene, primary: str) -> None:
 def max_load(s: Scene, primary: str) -> None:
     """Load capacity badge next to the item's own weight and a size."""
     rnd = s.rnd
-    arr, box, colour, _ = _product(s, ("box",), (0.45, 0.7))
+    arr, box, colour, _ = product_photo(s, ("box",), (0.45, 0.7))
     canvas = s.start(arr)
     unit = pick_unit(rnd, "maximum_weight_recommendation")
     q = make_qty(rnd, unit, load=True)
@@ -521,7 +276,7 @@ def _voltage_qty(s: Scene, ranged: bool) -> Qty:
 def rating_plate(s: Scene, primary: str) -> None:
     """A spec sticker: model, voltage, frequency, power, current, certification marks."""
     rnd = s.rnd
-    arr, box, colour, _ = _product(s, ("box",), (0.7, 0.9))
+    arr, box, colour, _ = product_photo(s, ("box",), (0.7, 0.9))
     if rnd.random() < 0.6:
         arr *= 0.35  # dark appliance body
     canvas = s.start(arr)
@@ -539,7 +294,7 @@ def rating_plate(s: Scene, primary: str) -> None:
                                                             and rnd.random() < 0.3) else None
     if v.high is not None and primary != "voltage":
         v_tag = None
-    w_tag = s.ask("wattage", watt) if primary == "wattage" or rnd.random() < 0.3 else None
+    w_tag = s.ask("wattage", watt) if primary == "wattage" or rnd.random() < 0.15 else None
     lines: list[list[Token]] = [
         words(rnd.choice(["MODEL:", "Model No.", "Type:"]) + " " + model_number(rnd)),
         words(rnd.choice(["Rated Voltage:", "Input:", "Voltage:", "INPUT"]))
@@ -567,13 +322,13 @@ def rating_plate(s: Scene, primary: str) -> None:
 def appliance_box(s: Scene, primary: str) -> None:
     """A retail box with the power as a headline and a voltage spec line."""
     rnd = s.rnd
-    arr, box, colour, _ = _product(s, ("box",), (0.65, 0.85))
+    arr, box, colour, _ = product_photo(s, ("box",), (0.65, 0.85))
     s.start(arr)
-    area = _label_panel(s, box, 0.08, 0.92)
+    area = label_panel(s, box, 0.08, 0.92)
     ax0, ay0, ax1, ay1 = area
     aw, ah = ax1 - ax0, ay1 - ay0
     watt = make_qty(rnd, rnd.choices(["watt", "kilowatt"], [0.93, 0.07])[0])
-    w_tag = s.ask("wattage", watt) if primary == "wattage" or rnd.random() < 0.5 else None
+    w_tag = s.ask("wattage", watt) if primary == "wattage" or rnd.random() < 0.25 else None
     v = _voltage_qty(s, primary == "voltage" and rnd.random() < 0.2)
     v_tag = s.ask("voltage", v) if primary == "voltage" or (v.high is None and rnd.random() < 0.25) else None
     b = s.put(ax0, ay0, words(brand(rnd)), ah * 0.08, "head", "lt", max_w=aw * 0.6)
@@ -596,9 +351,9 @@ def appliance_box(s: Scene, primary: str) -> None:
 def bottle(s: Scene, primary: str) -> None:
     """A drinks / cosmetics bottle: '16.9 FL OZ (500 mL)' with a serving size in the same units."""
     rnd = s.rnd
-    arr, box, colour, _ = _product(s, ("bottle", "bottle", "jar"), (0.35, 0.5))
+    arr, box, colour, _ = product_photo(s, ("bottle", "bottle", "jar"), (0.35, 0.5))
     s.start(arr)
-    area = _label_panel(s, box, 0.35, 0.93)
+    area = label_panel(s, box, 0.35, 0.93)
     ax0, ay0, ax1, ay1 = area
     aw, ah = ax1 - ax0, ay1 - ay0
     cx = (ax0 + ax1) / 2
@@ -628,8 +383,127 @@ def bottle(s: Scene, primary: str) -> None:
         s.put(s.w * 0.04, s.h * 0.96, words("Serving size") + serv.tokens(rnd=rnd), s.side * 0.025, "fine", "lb")
 
 
+# spec-table values in the words Amazon tables use ("200 Grams", "60 Watts"); every alias reads back as its unit
+SPEC_ALIASES: dict[str, tuple[str, ...]] = {
+    "gram": ("Grams", "g", "Grams"), "kilogram": ("kg", "Kilogram", "kg"), "pound": ("Pounds", "lbs", "Pounds"),
+    "ounce": ("Ounces", "oz"), "milligram": ("mg",), "microgram": ("mcg",), "ton": ("Tons", "ton"),
+    "volt": ("Volts", "V", "Volts"), "watt": ("Watts", "W", "Watts"), "kilowatt": ("Kilowatts", "kW"),
+    "litre": ("Liters", "Litres", "L"), "millilitre": ("Milliliters", "ml", "mL"),
+    "fluid ounce": ("Fluid Ounces", "fl oz"),
+    "gallon": ("Gallons", "gal"), "pint": ("Pints", "pt"), "quart": ("Quarts", "qt"), "cup": ("Cups",),
+}
+SPEC_KEYS: dict[str, tuple[str, ...]] = {
+    "item_weight": ("Item Weight", "Weight", "Product Weight", "Net Weight"),
+    "maximum_weight_recommendation": ("Maximum Weight Recommendation", "Max Load", "Weight Capacity",
+                                      "Load Capacity", "Maximum Load"),
+    "voltage": ("Voltage", "Input Voltage", "Rated Voltage"),
+    "wattage": ("Wattage", "Power", "Rated Power", "Output Wattage"),
+    "item_volume": ("Capacity", "Volume", "Liquid Volume"),
+}
+SPEC_OTHER = (
+    ("Brand", None), ("Model Number", None), ("Color", ("Black", "White", "Silver", "Stainless Steel", "Blue")),
+    ("Material", ("Plastic", "Aluminum", "Wood", "Stainless Steel", "Glass")), ("Number of Items", ("1", "2", "4")),
+    ("Frequency", ("50/60 Hz", "60 Hz")), ("Amperage", ("10 Amps", "2.5 Amps", "15 Amps")),
+    ("Batteries", ("1 Lithium Ion batteries required", "2 AA batteries required")),
+    ("Package Weight", None), ("Package Dimensions", None), ("Country of Origin", ("China", "USA", "Germany")),
+)
+
+
+def _spec_qty(s: Scene, entity: str) -> Qty:
+    rnd = s.rnd
+    if entity == "voltage" and rnd.random() < 0.25:
+        return _voltage_qty(s, True)
+    q = make_qty(rnd, pick_unit(rnd, entity), load=entity == "maximum_weight_recommendation")
+    q.alias = rnd.choice(SPEC_ALIASES[q.unit])
+    return q
+
+
+def _dimension_tokens(s: Scene, unit: str, values: dict[str, float], tags: dict[str, str | None]) -> list[Token]:
+    """'10"D x 5"W x 3"H' or '40 cm (W) x 30 cm (D) x 25 cm (H)': every value with its unit and its letter."""
+    rnd = s.rnd
+    alias = {"inch": '"', "centimetre": rnd.choice(["cm", " cm"]), "millimetre": "mm"}[unit]
+    order = rnd.choice([("depth", "width", "height"), ("width", "depth", "height")])
+    letters = {"width": "W", "depth": "D", "height": "H"}
+    out: list[Token] = []
+    for i, e in enumerate(order):
+        q = Qty(number_text(values[e]), unit, alias.strip())
+        out += q.tokens(tags.get(e), glue=alias == '"' or alias == "cm")
+        out.append(Token(letters[e], tight=alias == '"') if alias == '"' else Token(f"({letters[e]})"))
+        if i < 2:
+            out.append(Token("x"))
+    return out
+
+
+def spec_table_scene(s: Scene, primary: str) -> None:
+    """An Amazon-style spec table beside the product ("Item Weight | 200 Grams", "Wattage | 60 Watts"): the
+    row's key says which entity a number answers; "Package Weight" and "Package Dimensions" are the traps."""
+    rnd = s.rnd
+    w, h = s.w, s.h
+    entities = [primary] + [e for e in ("item_weight", "wattage", "voltage", "item_volume",
+                                        "maximum_weight_recommendation") if e != primary and rnd.random() < 0.3]
+    rows: list[tuple[str, list[Token]]] = []
+    item_weight: Qty | None = None
+    for e in entities:
+        if e in ("width", "height", "depth"):
+            unit = rnd.choice(["inch", "centimetre", "centimetre", "millimetre"])
+            values = {k: max(1.0, round(float(make_qty(rnd, unit).number), rnd.randint(0, 1)))
+                      for k in ("width", "depth", "height")}
+            tags = {k: s.ask(k, Qty(number_text(v), unit, "cm")) if k == primary or rnd.random() < 0.5 else None
+                    for k, v in values.items()}
+            rows.append((rnd.choice(["Product Dimensions", "Dimensions", "Item Dimensions"]),
+                         _dimension_tokens(s, unit, values, tags)))
+            continue
+        q = _spec_qty(s, e)
+        if e == "item_weight":
+            item_weight = q
+        tag = s.ask(e, q) if e == primary or rnd.random() < 0.6 else None
+        rows.append((rnd.choice(SPEC_KEYS[e]), q.tokens(tag, glue=rnd.random() < 0.25)))
+    for key, choices in rnd.sample(SPEC_OTHER, rnd.randint(2, 5)):
+        if key == "Brand":
+            value = words(brand(rnd))
+        elif key == "Model Number":
+            value = words(model_number(rnd))
+        elif key == "Package Weight":  # heavier than the item, so never the same number
+            pkg = make_qty(rnd, rnd.choice(["pound", "kilogram"])) if item_weight is None else Qty(
+                number_text(round(item_weight.value * rnd.uniform(1.1, 1.6), 1)), item_weight.unit, item_weight.alias)
+            value = pkg.tokens(glue=False)
+        elif key == "Package Dimensions":
+            value = words(f"{rnd.randint(5, 40)} x {rnd.randint(5, 30)} x {rnd.randint(2, 20)} inches")
+        else:
+            assert choices is not None
+            value = words(rnd.choice(choices))
+        rows.append((key, value))
+    rnd.shuffle(rows)
+
+    size = s.side * rnd.uniform(0.026, 0.036)
+    lh = s.line_h(size) * 1.9
+    table_h = lh * (len(rows) + 1.3)
+    dims = any(k in ("Product Dimensions", "Dimensions", "Item Dimensions") for k, _ in rows)
+    across = not dims and (w >= h * 0.95 and rnd.random() < 0.7 or h * 0.92 - table_h < h * 0.25)
+    if across:  # product left, table right
+        x0, width = w * 0.45, w * 0.51
+        y0 = h * 0.06 + lh * 1.3 + rnd.uniform(0, max(0.0, h * 0.9 - table_h - h * 0.06))
+        pbox = (int(w * 0.06), int(h * 0.15), int(w * 0.4), int(h * 0.85))
+    else:  # product above the table
+        x0, width = w * 0.05, w * 0.9
+        y0 = h * 0.96 - lh * len(rows)
+        top = int(y0 - lh * 1.3 - h * 0.04)
+        pbox = (int(w * 0.32), int(h * 0.04), int(w * 0.68), top)
+    arr, _ = bg.backdrop(rnd, s.rng, w, h, "plain" if rnd.random() < 0.6 else "studio")
+    if pbox[3] - pbox[1] > h * 0.12:
+        bg.paint_product(arr, rnd, pbox, bg.jitter(rnd.choice(bg.PRODUCT_COLOURS), rnd, 15),
+                         rnd.choice(["box", "bottle", "jar", "box"]))
+    canvas = s.start(arr)
+    ImageDraw.Draw(canvas.image).rectangle((x0 - 8, y0 - lh * 1.3, x0 + width + 8, y0 + lh * len(rows) + 8),
+                                           fill=(255, 255, 255))
+    s.put(x0, y0 - lh * 0.2, words(rnd.choice(["Specifications", "Product information", "Technical Details",
+                                               "Product Details"])), size * 1.25, "head", "lb", ink=(15, 17, 17))
+    spec_table(s, x0, y0, width, rows, size, rnd.choice(["zebra", "lines", "grid"]),
+               key_frac=rnd.uniform(0.28, 0.34) if dims else None)
+
 SCENES: dict[str, Callable[[Scene, str], None]] = {
     "dimension_drawing": dimension_drawing,
+    "spec_table": spec_table_scene,
     "package_front": package_front,
     "nutrition_panel": nutrition_panel,
     "supplement": supplement,
@@ -641,13 +515,13 @@ SCENES: dict[str, Callable[[Scene, str], None]] = {
 
 # primary entity -> [(scene, weight)]
 SCENES_FOR: dict[str, tuple[tuple[str, float], ...]] = {
-    "width": (("dimension_drawing", 1.0),),
-    "height": (("dimension_drawing", 1.0),),
-    "depth": (("dimension_drawing", 1.0),),
-    "item_weight": (("package_front", 0.5), ("nutrition_panel", 0.25), ("supplement", 0.15),
-                    ("dimension_drawing", 0.0), ("max_load", 0.1)),
-    "maximum_weight_recommendation": (("max_load", 1.0),),
-    "voltage": (("rating_plate", 0.6), ("appliance_box", 0.4)),
-    "wattage": (("rating_plate", 0.5), ("appliance_box", 0.5)),
-    "item_volume": (("bottle", 1.0),),
+    "width": (("dimension_drawing", 0.95), ("spec_table", 0.05)),
+    "height": (("dimension_drawing", 0.95), ("spec_table", 0.05)),
+    "depth": (("dimension_drawing", 0.95), ("spec_table", 0.05)),
+    "item_weight": (("package_front", 0.42), ("nutrition_panel", 0.18), ("supplement", 0.1), ("max_load", 0.06),
+                    ("spec_table", 0.12), ("dimension_drawing", 0.12)),
+    "maximum_weight_recommendation": (("max_load", 0.6), ("dimension_drawing", 0.2), ("spec_table", 0.2)),
+    "voltage": (("rating_plate", 0.5), ("appliance_box", 0.3), ("spec_table", 0.2)),
+    "wattage": (("rating_plate", 0.4), ("appliance_box", 0.4), ("spec_table", 0.2)),
+    "item_volume": (("bottle", 0.8), ("spec_table", 0.2)),
 }

@@ -155,11 +155,22 @@ def _prepare_text(data_cfg: Any, ocr_cfg: Any, data_dir: str | Path, cache_dir: 
     return ds, summary
 
 
+def _concat(a: Any, b: Any) -> Any:
+    """``a`` then ``b`` (b's columns cast to a's types); an empty side is skipped, which datasets cannot
+    concatenate."""
+    from datasets import concatenate_datasets
+
+    if len(b) == 0:
+        return a
+    b = b.cast(a.features)
+    return b if len(a) == 0 else concatenate_datasets([a, b])
+
+
 def _mix_synthetic(ds: Any, data_cfg: Any, ocr_cfg: Any, data_dir: str | Path, cache_dir: str | Path | None,
                    seed: int, summary: dict[str, Any]) -> Any:
     """``ds`` with a synthetic image set (``data.synthetic_images`` images, 0 = none) appended to its train
     and validation splits; the summary gets both parts' counts."""
-    from datasets import DatasetDict, concatenate_datasets
+    from datasets import DatasetDict
 
     n_synth = int(_get(data_cfg, "synthetic_images", 0) or 0)
     if n_synth:
@@ -167,7 +178,7 @@ def _mix_synthetic(ds: Any, data_cfg: Any, ocr_cfg: Any, data_dir: str | Path, c
                    "val_fraction": float(_get(data_cfg, "val_fraction", 0.1)),
                    "split_seed": int(_get(data_cfg, "split_seed", seed))}
         syn, syn_summary = prepare_dataset(syn_cfg, ocr_cfg, data_dir, cache_dir, seed)
-        ds = DatasetDict({k: concatenate_datasets([ds[k], syn[k].cast(ds[k].features)]) for k in ds})
+        ds = DatasetDict({k: _concat(ds[k], syn[k]) for k in ds})
         summary["synthetic"] = syn_summary
     summary.update(rows={k: len(ds[k]) for k in ds}, matched={k: int(sum(ds[k]["matched"])) for k in ds})
     return ds
@@ -184,6 +195,20 @@ def _prepare_real(data_cfg: Any, ocr_cfg: Any, data_dir: str | Path, cache_dir: 
     summary.update(csv=real_summary.get("csv"), images_dir=real_summary.get("images_dir"),
                    real_dataset_dir=real_summary.get("dataset_dir"), real_rows=real_summary.get("rows"),
                    real_matched=real_summary.get("matched"))
+    text_csv = _get(data_cfg, "text_csv")
+    if text_csv:  # real OCR text rows (no boxes: the dummy layout of layoutx.labels.match.text_ocr)
+        from datasets import DatasetDict
+
+        from layoutx.labels.dataset import build_text, load_built
+
+        text_path = _csv_path({"csv": text_csv}, "real", "a CSV with an ocr_text column")
+        split_seed = int(_get(data_cfg, "split_seed", seed))
+        val_fraction = float(_get(data_cfg, "val_fraction", 0.1))
+        built = Path(data_dir) / f"ocr_text-{text_path.stem}" / f"built-held0.0-val{val_fraction}-seed{split_seed}"
+        text = load_built(built) if _built_ok(built) else build_text(text_path, built, heldout=0.0,
+                                                                      val_fraction=val_fraction, seed=split_seed)[0]
+        ds = DatasetDict({k: _concat(ds[k], text[k]) for k in ds})
+        summary.update(text_csv=str(text_path), text_rows={k: len(text[k]) for k in text})
     ds = _mix_synthetic(ds, data_cfg, ocr_cfg, data_dir, cache_dir, seed, summary)
     return ds, summary
 
