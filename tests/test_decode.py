@@ -72,10 +72,10 @@ def test_value_without_any_unit_takes_the_entity_most_likely_unit() -> None:
 
 
 def test_several_candidates_highest_score_wins() -> None:
-    w2 = line(["12", "oz", "340", "g"])
+    w2 = line(["12", "oz", "500", "g"])
     rows = probs(["B-VALUE", "B-UNIT"], 0.6) + probs(["B-VALUE", "B-UNIT"], 0.95)
     pred = decode(w2, rows, "item_weight")
-    assert pred.text == "340.0 gram"
+    assert pred.text == "500.0 gram"
     assert pred.word_indices == (2, 3)
     # the same words with the confidence the other way round pick the ounces
     rows = probs(["B-VALUE", "B-UNIT"], 0.95) + probs(["B-VALUE", "B-UNIT"], 0.6)
@@ -86,10 +86,10 @@ def test_several_candidates_highest_score_wins() -> None:
 
 
 def test_nothing_tagged_falls_back_to_the_largest_candidate() -> None:
-    words = line(["Net", "12", "oz", "340", "g", "Made", "in", "5", "kg", "plant"], heights={3: 60.0, 4: 60.0})
+    words = line(["Net", "12", "oz", "500", "g", "Made", "in", "5", "kg", "plant"], heights={3: 60.0, 4: 60.0})
     nothing = probs(["O"] * len(words))
     pred = decode(words, nothing, "item_weight")
-    assert pred.text == "340.0 gram"
+    assert pred.text == "500.0 gram"
     assert pred.source == FALLBACK
     assert pred.word_indices == (3, 4)
     assert pred.score == pytest.approx(0.25 * 0.8)
@@ -98,9 +98,9 @@ def test_nothing_tagged_falls_back_to_the_largest_candidate() -> None:
     off = decode(words, nothing, "item_weight", fallback=False)
     assert (off.text, off.source, off.value) == ("", NONE, None)
     # no model at all (rules-only) gives the same fallback answer
-    assert decode(words, None, "item_weight").text == "340.0 gram"
+    assert decode(words, None, "item_weight").text == "500.0 gram"
     # equal heights -> the first in reading order
-    assert decode(line(["12", "oz", "340", "g"]), None, "item_weight").text == "12.0 ounce"
+    assert decode(line(["12", "oz", "500", "g"]), None, "item_weight").text == "12.0 ounce"
 
 
 def test_nothing_anywhere_is_empty() -> None:
@@ -311,3 +311,25 @@ def test_the_model_ranks_printed_quantities_when_it_tags_no_value() -> None:
     weak_rows = [[1.0 if label == "O" else 0.0 for label in LABELS] for _ in words]
     pred = decode(words, weak_rows, "item_weight")  # no probability anywhere: the rules answer
     assert (pred.text, pred.source, pred.model_only_text()) == ("90.0 gram", FALLBACK, "")
+
+
+@pytest.mark.parametrize("texts, entity, answer", [
+    (["NET", "WT", "8", "OZ", "(227g)"], "item_weight", "8.0 ounce"),
+    (["25.4cm/10in"], "height", "25.4 centimetre"),
+    (["10", "in", "/", "25.4", "cm"], "width", "10.0 inch"),
+])
+def test_the_first_of_two_printings_of_one_quantity_is_the_answer(texts, entity, answer) -> None:
+    """Model and rules alike: the model tags the second printing (the grams), the answer is the first."""
+    words = split_glued(line(texts, heights={len(texts) - 1: 40.0}))
+    tags = ["O"] * len(words)
+    last_value = max(i for i, w in enumerate(words) if w.text[0].isdigit())
+    tags[last_value], tags[last_value + 1] = "B-VALUE", "B-UNIT"
+    pred = decode(words, probs(tags), entity)
+    assert (pred.text, pred.model_only_text()) == (answer, answer)
+    assert decode(words, None, entity).text == answer  # the rules pick the larger second printing first
+
+
+def test_two_different_quantities_are_not_one_printing() -> None:
+    words = split_glued(line(["Serving", "8", "oz", "(500g)"]))
+    pred = decode(words, probs(["O", "O", "O", "O", "B-VALUE", "B-UNIT", "O"]), "item_weight")
+    assert pred.text == "500.0 gram"

@@ -104,6 +104,27 @@ for _unit in DIMENSION:
     if _unit.endswith("metre"):
         _ALIASES.setdefault(_unit[:-5] + "meters", _unit)
 
+# Size of each canonical unit in its dimension's base unit (gram, millimetre, millilitre, volt, watt): tells two
+# printings of one quantity ("8 OZ (227g)") apart from two different quantities.
+TO_BASE: dict[str, float] = {
+    "gram": 1.0, "kilogram": 1e3, "milligram": 1e-3, "microgram": 1e-6, "ounce": 28.349523, "pound": 453.59237,
+    "ton": 1e6, "millimetre": 1.0, "centimetre": 10.0, "metre": 1e3, "inch": 25.4, "foot": 304.8, "yard": 914.4,
+    "millilitre": 1.0, "centilitre": 10.0, "decilitre": 100.0, "litre": 1e3, "microlitre": 1e-3,
+    "fluid ounce": 29.57353, "gallon": 3785.41, "imperial gallon": 4546.09, "pint": 473.176, "quart": 946.353,
+    "cup": 240.0, "cubic foot": 28316.85, "cubic inch": 16.387064, "volt": 1.0, "kilovolt": 1e3, "millivolt": 1e-3,
+    "watt": 1.0, "kilowatt": 1e3,
+}
+
+
+def same_quantity(a: float, unit_a: str, b: float, unit_b: str, tolerance: float = 0.05) -> bool:
+    """True when "a unit_a" and "b unit_b" are one quantity written in two units (within ``tolerance``, as
+    packaging rounds the conversion: 8 oz = 226.8 g printed "227g")."""
+    fa, fb = TO_BASE.get(unit_a), TO_BASE.get(unit_b)
+    if fa is None or fb is None or unit_a == unit_b or DIMENSION.get(unit_a) != DIMENSION.get(unit_b) or b == 0:
+        return False
+    return abs(a * fa / (b * fb) - 1.0) <= tolerance
+
+
 # Aliases that are only units for some entities (see the module docstring).
 _LENGTH_ONLY = {"m", "in", '"', "''", "”", "″", "'", "’", "′"}
 
