@@ -20,7 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "weak-labels": ("layoutx.labels.cli", "match train.csv values to OCR words and build a training dataset"),
     "synth": ("layoutx.synth.cli", "generate labeled synthetic product images"),
     "report": ("layoutx.report", "draw predictions, OCR words and tagged spans on the images (PNG + HTML)"),
-    "bench": ("layoutx.bench", "benchmarks (ocr, train, predict); JSON on the last line"),
+    "bench": ("layoutx.bench", "benchmarks (ocr, train, predict, text, real, scale); JSON on the last line"),
     "export-default": ("layoutx.commands.export_default",
                        "make a trained export the default model shipped in the package (layoutx/resources/model)"),
 }
