@@ -220,7 +220,9 @@ def to_dataset_dict(train: Iterable[dict[str, Any]], validation: Iterable[dict[s
     feats = features()
 
     def part(rows: Iterable[dict[str, Any]]) -> Any:
-        rows = list(rows)  # an empty split (val_fraction=0) still gets every column
+        # rows made without word orientations (older code, hand-made rows) read as all upright
+        rows = [r if "orients" in r else {**r, "orients": [0] * len(r["words"])} for r in rows]
+        # an empty split (val_fraction=0) still gets every column
         return Dataset.from_list(rows, features=feats) if rows else Dataset.from_dict({k: [] for k in feats},
                                                                                      features=feats)
 
