@@ -32,7 +32,7 @@ setup:
 
 # The shipped default model on the embedded sample: the answers table and F1.
 demo: setup
-	$(PY) predict.py output=outputs/demo_predictions.csv
+	$(PY) predict.py output=outputs/demo_predictions.csv show=20
 
 lint:
 	$(PY) -m ruff check .

@@ -65,6 +65,7 @@ DEFAULTS: dict[str, Any] = {
     "stop_after": None,  # stop after this many newly written rows (testing resumption); no final file
     "limit": None,  # predict only the first N input rows (a quick look); the output then has N rows
     "progress": True,
+    "show": 0,  # print the first N answers beside their gold (when gold is given) before the summary
     "runner": None,  # where each chunk's work runs: None/"local" (this process), or {name: ray, ...} (layoutx.runners)
 }
 
@@ -449,6 +450,7 @@ def run_prediction(cfg: Any = None) -> dict[str, Any]:
         triples_all = [(gold[i][0] or None, gold[i][1], p) for i, (p, _, _, _) in done.items() if i in gold]
         triples_model = [(gold[i][0] or None, gold[i][1], m) for i, (_, _, _, m) in done.items() if i in gold]
         s_all, s_model = score(triples_all), score(triples_model)
+        summary["gold"] = str(gold_path)
         summary["gold_rows"] = len(triples_all)
         summary["f1"] = round(s_all.numeric.f1, 6)
         summary["f1_model_only"] = round(s_model.numeric.f1, 6)
@@ -525,5 +527,26 @@ def main_from_config(cfg: Any) -> int:
     except LayoutxError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    c = _cfg(cfg)
+    if int(c.get("show") or 0) > 0:
+        print_answers(summary, int(c["show"]))
     print_summary(summary)
     return 0
+
+
+def print_answers(summary: Mapping[str, Any], n: int) -> None:
+    """The first ``n`` rows of the written output with their entity and, when scored, gold and outcome."""
+    from layoutx.core.metric import row_outcome
+    from layoutx.core.tables import print_table
+
+    output = Path(str(summary["output"]))
+    gold = _read_gold(Path(summary["gold"])) if summary.get("gold") else {}
+    rows = []
+    with output.open(newline="", encoding="utf-8") as f:
+        for rec in csv.DictReader(f):
+            if len(rows) >= n:
+                break
+            entity, truth = gold.get(rec["index"], ("", ""))
+            outcome = row_outcome(truth or None, rec["prediction"]) if rec["index"] in gold else ""
+            rows.append((rec["index"], entity, rec["prediction"] or "(empty)", truth, outcome))
+    print_table(["index", "entity", "answer", "gold", "outcome"], rows)

@@ -174,13 +174,20 @@ def test_predict_py_command_and_sanity(data, full_run, tmp_path):
     out = tmp_path / "cli.csv"
     proc = subprocess.run(
         [sys.executable, "predict.py", f"input={data['input']}", f"images_dir={data['images']}", f"output={out}",
-         f"cache_dir={data['cache']}", "rules_only=true", f"gold={data['gold']}", "progress=false"],
+         f"cache_dir={data['cache']}", "rules_only=true", f"gold={data['gold']}", "progress=false", "show=3"],
         capture_output=True, text=True, cwd=ROOT, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
     summary = last_json(proc.stdout)
     assert summary["rows"] == len(data["rows"]) and summary["failures"]["unknown_entity"] == 1
     assert "F1 (numeric, with fallback)" in proc.stdout
+    # show=3: the first three answers of the written file, each beside its gold and outcome
+    lines = proc.stdout.splitlines()
+    head = lines.index(next(line for line in lines if line.split()[:3] == ["index", "entity", "answer"]))
+    written = [line.split(",", 1) for line in out.read_text(encoding="utf-8").splitlines()[1:4]]
+    for line, (idx, answer) in zip(lines[head + 1 : head + 4], written):
+        assert line.split()[0] == idx and (answer or "(empty)") in line
+        assert line.split()[-1] in ("TP", "FP", "FN", "TN")
     assert out.read_bytes() == reference.read_bytes()
     sanity = run_cli("sanity", "--test", str(data["input"]), "--pred", str(out))
     assert sanity.returncode == 0 and last_json(sanity.stdout) == {"ok": True, "problems": 0}

@@ -31,6 +31,11 @@ def _check_model_cfg(cfg: DictConfig) -> None:
         raise ModelNotFoundError(f"unknown model preset {cfg.model.name!r}; use model=tiny, small or base")
 
 
+def _token_cap(train_cap: int | None, model_cap: int | None) -> int | None:
+    caps = [int(c) for c in (train_cap, model_cap) if c]
+    return min(caps) if caps else None
+
+
 def train(cfg: DictConfig) -> dict[str, Any]:
     """Train and export; returns {"export_dir", "scores", "data", ...}. Raises LayoutxError for user mistakes."""
     import pytorch_lightning as pl
@@ -68,7 +73,9 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         image_size=int(getattr(model.config, "input_size", 224)), drop_unmatched=bool(cfg.data.drop_unmatched),
         num_workers=int(cfg.trainer.num_workers), prompt_format=str(cfg.model.prompt_format),
         augment_digits=float(cfg.train.augment_digits), augment_boxes=float(cfg.train.augment_boxes),
-        seed=int(cfg.seed), max_batch_tokens=cfg.train.get("max_batch_tokens"),
+        seed=int(cfg.seed),
+        # a preset may cap the padded tokens per step lower than train's (wider models: more memory per token)
+        max_batch_tokens=_token_cap(cfg.train.get("max_batch_tokens"), cfg.model.get("max_batch_tokens")),
         orientation=int(getattr(model.config, "type_vocab_size", 1) or 1) > 1,
     )
     module = TaggerModule(model, lr=float(cfg.train.lr), weight_decay=float(cfg.train.weight_decay),
