@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 # benchmark name -> module exposing add_arguments(parser) and run(args) -> int
 BENCHMARKS: dict[str, str] = {
@@ -30,3 +35,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     return int(importlib.import_module(BENCHMARKS[args.bench]).run(args) or 0)
+
+
+@contextmanager
+def workdir(path: str | None, prefix: str) -> Iterator[Path]:
+    """The folder a benchmark keeps its inputs, outputs and caches in: ``path`` (created, kept) or a temporary
+    folder removed afterwards."""
+    if path:
+        work = Path(path)
+        work.mkdir(parents=True, exist_ok=True)
+        yield work
+        return
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    try:
+        yield Path(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

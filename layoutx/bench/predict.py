@@ -15,10 +15,10 @@ import json
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from layoutx.bench import workdir
 from layoutx.core.tables import print_json, print_table
 
 _CHILD = r"""
@@ -78,14 +78,7 @@ def run(args: argparse.Namespace) -> int:
         from layoutx.models.export import resolve_model_dir
 
         args.model = str(resolve_model_dir(None))
-    tmp = None
-    if args.workdir:
-        work = Path(args.workdir)
-        work.mkdir(parents=True, exist_ok=True)
-    else:
-        tmp = tempfile.mkdtemp(prefix="layoutx-bench-predict-")
-        work = Path(tmp)
-    try:
+    with workdir(args.workdir, "layoutx-bench-predict-") as work:
         images = work / "images"
         images.mkdir(exist_ok=True)
         names = []
@@ -120,6 +113,3 @@ def run(args: argparse.Namespace) -> int:
             "answered": full["answered"], "seconds": full["seconds"],
         })
         return 0
-    finally:
-        if tmp:
-            shutil.rmtree(tmp, ignore_errors=True)

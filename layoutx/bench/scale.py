@@ -25,10 +25,10 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from layoutx.bench import workdir
 from layoutx.core.tables import print_json, print_table, read_csv
 from layoutx.errors import InputFileError
 
@@ -103,14 +103,7 @@ def run(args: argparse.Namespace) -> int:
 
         args.model = str(resolve_model_dir(None))
     cpus = args.cpus or cpu_count()
-    tmp = None
-    if args.workdir:
-        work = Path(args.workdir)
-        work.mkdir(parents=True, exist_ok=True)
-    else:
-        tmp = tempfile.mkdtemp(prefix="layoutx-bench-scale-")
-        work = Path(tmp)
-    try:
+    with workdir(args.workdir, "layoutx-bench-scale-") as work:
         inp = work / "input.csv"
         with inp.open("w", newline="", encoding="utf-8") as f:
             w = csv.writer(f, lineterminator="\n")
@@ -160,6 +153,3 @@ def run(args: argparse.Namespace) -> int:
             "failures": {"local": local["failures"], "ray": ray_["failures"]},
         })
         return 0 if identical else 1
-    finally:
-        if tmp:
-            shutil.rmtree(tmp, ignore_errors=True)
