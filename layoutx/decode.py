@@ -25,6 +25,7 @@ spans into quantities and picks one:
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -84,6 +85,25 @@ ENTITY_KEYWORDS: dict[str, frozenset[str]] = {
     "item_volume": frozenset({"volume", "vol", "net", "contents", "content", "capacity"}),
 }
 KEYWORD_WINDOW = 3
+# Words that, in the same window, make an entity keyword name another quantity: "Max User Weight: 265 lbs",
+# "Weight Capacity: 331 lbs" and "G.W.: 10 kg" are not the item's weight.
+NOT_KEYWORDS: dict[str, frozenset[str]] = {
+    "item_weight": frozenset({"gross", "g.w", "gw", "capacity", "load", "max", "maximum", "user", "bearing",
+                              "belastbarkeit", "tragkraft", "tragfähigkeit"}),
+}
+# Nutrition-panel rows ("Total Fat 5 g", "Sodium 15 mg", "davon Zucker 14 g"): never the item's weight. In
+# the official train rows with EasyOCR text (extras/ocr/train_easyocr_text.csv, 164 item_weight rows with
+# the gold among two or more printed weights), candidates after these words were the gold 0 times in 110.
+NUTRIENTS: frozenset[str] = frozenset({
+    "fat", "fats", "saturated", "trans", "protein", "proteins", "carbohydrate", "carbohydrates", "carbs",
+    "sugar", "sugars", "sodium", "salt", "fibre", "fiber", "cholesterol", "calcium", "potassium", "iron",
+    "vitamin", "magnesium", "zinc", "davon", "fett", "eiweiß", "eiweiss", "kohlenhydrate", "zucker", "salz",
+    "ballaststoffe", "fettsäuren", "fettsauren", "energy", "energie", "fatty", "omega",
+    "dietary", "total", "polyunsaturated", "monounsaturated",
+})
+# What a nutrition panel's weight without a net weight is stated for ("Serving Size 1 Package (35g)",
+# "Nährwerte pro 100g"): preferred over the panel's other weights when no net-weight keyword is printed.
+SERVING: frozenset[str] = frozenset()
 # Evidence factors multiplied into a candidate's score by where its unit came from.
 UNIT_ADJACENT = 0.9  # an untagged unit word right after the value
 UNIT_PRIOR = 0.5  # no unit on the image: the entity's most likely unit
@@ -307,6 +327,10 @@ def _model_candidates(words: Sequence[Word], probs: Sequence[Sequence[float]], t
 KEYWORD_FIRST: frozenset[str] = frozenset({"item_weight", "item_volume", "voltage", "wattage",
                                            "maximum_weight_recommendation"})
 
+# Entities whose rule answer (keyed, else nutrient-free, else tallest) is taken over a disagreeing model
+# whenever the rules find a quantity at all.
+RULES_FIRST: frozenset[str] = frozenset({"item_weight"})
+
 
 def _keyed_fallback(words: Sequence[Word], entity: str) -> _Cand | None:
     """The fallback's pick among the candidates right after an entity keyword; None when there is none."""
@@ -354,6 +378,9 @@ DIMENSION_ORIENTATIONS: dict[str, frozenset[int]] = {
 def _pick(words: Sequence[Word], cands: Sequence[Candidate], entity: str) -> _Cand:
     keyed = [c for c in cands if _has_keyword(words, c.value_span[0], entity)]
     pool = keyed or cands
+    if entity == "item_weight" and not keyed:
+        pool = [c for c in pool if not _window(words, c.value_span[0]) & NUTRIENTS] or pool
+        pool = [c for c in pool if _window(words, c.value_span[0]) & SERVING] or pool
     wanted = DIMENSION_ORIENTATIONS.get(entity)
     if wanted is not None and not keyed:  # a drawing: a label printed along the entity's line wins
         along = [c for c in pool if orientation(words[c.value_span[0]].angle) in wanted]
@@ -376,13 +403,20 @@ def _pick(words: Sequence[Word], cands: Sequence[Candidate], entity: str) -> _Ca
     return _Cand(pick.value, pick.unit, FALLBACK_SCALE * sum(conf) / len(conf), sorted(idx), rng)
 
 
+_INITIALS = re.compile(r"(?<![A-Za-z])([A-Za-z]) ?\. ?([A-Za-z])(?: ?\.)?(?![A-Za-z])")
+
+
+def _window(words: Sequence[Word], start: int) -> set[str]:
+    """The ``KEYWORD_WINDOW`` words before word ``start``, lower-cased, without punctuation around them;
+    punctuation-only words are skipped and initials split by the OCR are joined ("N . W . :" -> "n.w")."""
+    text = _INITIALS.sub(r"\1.\2", " ".join(w.text for w in words[max(0, start - 3 * KEYWORD_WINDOW) : start]))
+    tokens = [t.lower().strip(":.()[]-=,") for t in text.split()]
+    return set([t for t in tokens if t][-KEYWORD_WINDOW:])
+
+
 def _has_keyword(words: Sequence[Word], start: int, entity: str) -> bool:
-    keys = ENTITY_KEYWORDS.get(entity, frozenset())
-    for w in words[max(0, start - KEYWORD_WINDOW) : start]:
-        t = w.text.strip().lower().strip(":.()[]-=")
-        if t in keys:
-            return True
-    return False
+    window = _window(words, start)
+    return bool(window & ENTITY_KEYWORDS.get(entity, frozenset())) and not window & NOT_KEYWORDS.get(entity, set())
 
 
 def _range_chain(words: Sequence[Word], cands: Sequence[Candidate], best: Candidate) -> list[Candidate]:
@@ -450,6 +484,8 @@ def decode(words: Sequence[Word], probs: Sequence[Sequence[float]] | None, entit
     best, source = model, MODEL
     if fallback:
         keyed = _keyed_fallback(words, entity) if entity in KEYWORD_FIRST else None
+        if keyed is None and entity in RULES_FIRST:
+            keyed = _fallback(words, entity)
         if keyed is not None and _text(keyed, entity) != model_text:  # the model agreeing keeps its answer
             best, source = keyed, FALLBACK
         elif model is None or (model.weak and not strong):
@@ -474,14 +510,18 @@ def _first_printing(words: Sequence[Word], cand: _Cand | None, entity: str) -> _
     """The first of two printings of one quantity ("NET WT 8 OZ (227g)", "25.4cm/10in"): when the answer
     is the second and the same quantity in another unit is printed just before it, that one. Measured on
     the test-hand-train labels, where OCR shows such a pair and the gold is one of them: the first in
-    1,057 rows, the second in 88 (non-length entities 121 : 5), also when the second is printed larger."""
+    1,057 rows, the second in 88 (non-length entities 121 : 5), also when the second is printed larger.
+    The first printing is read with the usual unit misreadings repaired ("NET WT 4.5 0Z (127g)"): the
+    conversion check keeps a misreading from pairing by chance."""
     if cand is None or cand.range is not None or not cand.indices:
         return cand
-    cands = find_candidates(words, entity, split=False)
+    fixed, owner = repair_words(words, entity)
+    cands = find_candidates(fixed, entity, split=False)
     for prev, cur in zip(cands, cands[1:]):
-        if cur.value_span[0] in cand.indices and cur.value == cand.value and cur.unit == cand.unit:
+        if owner[cur.value_span[0]] in cand.indices and cur.value == cand.value and cur.unit == cand.unit:
             if cur.start - prev.end <= PAIR_GAP and same_quantity(prev.value, prev.unit, cur.value, cur.unit):
-                idx = list(range(*prev.value_span)) + (list(range(*prev.unit_span)) if prev.unit_span else [])
+                spans = [prev.value_span] + ([prev.unit_span] if prev.unit_span else [])
+                idx = sorted({owner[i] for a, b in spans for i in range(a, b)})
                 return _Cand(prev.value, prev.unit, cand.score, idx, None, cand.weak)
             break
     return cand

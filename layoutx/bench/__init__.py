@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 # benchmark name -> module exposing add_arguments(parser) and run(args) -> int
 BENCHMARKS: dict[str, str] = {
@@ -51,3 +52,18 @@ def workdir(path: str | None, prefix: str) -> Iterator[Path]:
         yield Path(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def key_values(items: list[str], flag: str = "--set") -> dict[str, Any]:
+    """``KEY=VALUE`` command-line settings with YAML values ("640" -> 640, "null" -> None)."""
+    import yaml
+
+    from layoutx.errors import InputFileError
+
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InputFileError(f"{flag} expects KEY=VALUE, got {item!r}")
+        out[key.strip()] = yaml.safe_load(value)
+    return out

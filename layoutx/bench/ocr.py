@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from layoutx.bench import key_values
 from layoutx.core.tables import print_json, print_table, read_csv
 from layoutx.errors import ImageError, InputFileError
 
@@ -127,13 +128,7 @@ def run(args: argparse.Namespace) -> int:
         settings["max_side"] = args.max_side or None
     if args.threads:
         settings["threads"] = args.threads
-    for item in args.set:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise InputFileError(f"--set expects KEY=VALUE, got {item!r}")
-        import yaml
-
-        settings[key.strip()] = yaml.safe_load(value)
+    settings.update(key_values(args.set))
     stats: dict[str, Any] = {}
     cpu0, t0 = _cpu(), time.perf_counter()
     with _PeakRss() as mem:

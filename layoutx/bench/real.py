@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from layoutx.bench import key_values
 from layoutx.core.metric import row_outcome, score
 from layoutx.core.tables import print_json, print_table, read_csv
 from layoutx.decode import Prediction
@@ -41,7 +42,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     only.add_argument("--rules-only", action="store_true", help="no model: score the rules alone")
     only.add_argument("--no-rules", action="store_true", help="score the model only (skip the rules baseline)")
     p.add_argument("--limit", type=int, help="only the first N rows of each set")
-    p.add_argument("--dump", metavar="DIR", help="write DIR/<set>.csv: index,entity_name,gold,rules,model,model_source")
+    p.add_argument("--ocr-set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override one OCR engine setting of the model's (conf/ocr/ENGINE.yaml field, YAML value); "
+                        "repeatable")
+    p.add_argument("--dump", metavar="DIR", help="write DIR/<set>.csv: index,entity_name,gold,rules,model,model_source,model_only,image_link")
     p.add_argument("--report", metavar="DIR",
                    help="write DIR/<set>/index.html + PNGs of the wrong rows (model answers, else the rules')")
 
@@ -157,10 +161,11 @@ def dump_set(path: Path, rows: list[dict[str, str]], answers: dict) -> None:
     n = len(rows)
     rules = answers.get("rules", [""] * n)
     model = answers.get("model", [""] * n)
+    alone = answers.get("model_only", [""] * n)
     sources = [p.source for p in answers["model_preds"]] if "model_preds" in answers else [""] * n
-    _write_csv(path, ["index", "entity_name", "gold", "rules", "model", "model_source", "image_link"],
-               [(r["index"], r["entity_name"], r["entity_value"], rules[k], model[k], sources[k], r["image_link"])
-                for k, r in enumerate(rows)])
+    _write_csv(path, ["index", "entity_name", "gold", "rules", "model", "model_source", "model_only", "image_link"],
+               [(r["index"], r["entity_name"], r["entity_value"], rules[k], model[k], sources[k], alone[k],
+                 r["image_link"]) for k, r in enumerate(rows)])
 
 
 def report_set(out: Path, set_dir: Path, rows: list[dict[str, str]], texts: Sequence[str], ex: Any) -> dict:
@@ -187,6 +192,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.rules_only:
         model = Extractor.from_pretrained(None if args.model in (None, "latest") else args.model, fallback=True)
     rules = None if args.no_rules else Extractor.rules()  # decodes the OCR the main extractor reads
+    if args.ocr_set:
+        name, base = (model if model is not None else rules).ocr_target()
+        spec = {"name": name, **base, **key_values(args.ocr_set, "--ocr-set")}
+        for ex in (model, rules):
+            if ex is not None:
+                ex._ocr_spec = spec
     target, settings = (model if model is not None else rules).ocr_target()
     engine = target if isinstance(target, str) else getattr(target, "name", str(target))
 

@@ -21,6 +21,9 @@ from layoutx.ocr.types import Word
 # Words joining the numbers of a chain: dimensions (x), ranges (-, ~, to), alternatives (/), lists (,).
 CONNECTORS = {"x", "X", "×", "*", "-", "–", "—", "~", "to", "TO", "To", "/", "&", ",", "and", "or", "|"}
 _GLUED_CONNECTORS = {",", "-", "–", "~", "/"}
+# Multiplication signs: for lengths "10 x 20 cm" lists measures, for every other entity "6 x 150 g" /
+# "4x28g" counts packs, so the number before the sign is not a quantity of the entity.
+_TIMES = {"x", "X", "×", "*"}
 # Single words skipped between a number and its unit: closing brackets ("[100, 240] volt") and a stray
 # dot the OCR read between them ("1059 . grams").
 _SKIPPABLE = {")", "]", "}", ".", "·"}
@@ -106,10 +109,13 @@ def find_candidates(words: Sequence[Word], entity: str, *, lenient: bool = False
             units[i] = _unit_at(ws, i, entity, resolver) if i < n else None
         return units[i]
 
+    counts_pack = entity not in LENGTH_ENTITIES
     out: list[Candidate] = []
     for i in range(n):
         if not readings[i]:
             continue
+        if counts_pack and i + 2 < n and ws[i + 1].text.strip() in _TIMES and readings[i + 2]:
+            continue  # "6 x 150 g": a pack count
         # Walk the chain i, (connector, number)*, until a unit follows a number.
         j = i
         found: tuple[str, int] | None = None

@@ -22,7 +22,10 @@ from typing import Any
 from layoutx.ocr.types import OcrEngine, OcrResult
 
 SCHEMA_VERSION = 2  # 2: per-word reading angles
-NOT_IN_KEY = frozenset({"threads"})
+NOT_IN_KEY = frozenset({"threads", "mem_arena"})
+# Engine settings added after caches were filled, with the value that reproduces the earlier behaviour: a
+# setting at that value is left out of the key, so existing cache entries stay valid.
+ADDED_LATER: dict[str, object] = {"det_max_side": None, "rec_min_width": 320}
 
 
 def image_hash(data: bytes) -> str:
@@ -32,7 +35,8 @@ def image_hash(data: bytes) -> str:
 def engine_key(engine: OcrEngine) -> str:
     """Engine name + its settings + package version: any change gives new keys (old entries stay unused).
     Thread counts change speed, not results, so they are left out."""
-    settings = {k: v for k, v in engine.settings().items() if k not in NOT_IN_KEY}
+    settings = {k: v for k, v in engine.settings().items()
+                if k not in NOT_IN_KEY and not (k in ADDED_LATER and v == ADDED_LATER[k])}
     payload = {"engine": engine.name, "settings": settings, "version": getattr(engine, "version", "")}
     return hashlib.sha1(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
 

@@ -30,6 +30,9 @@ class RapidOcrEngine(LineEngine):
         det_box_thresh: float = 0.5,
         det_unclip_ratio: float = 1.6,
         rotate_retry_chars: int = 0,
+        det_max_side: int | None = None,
+        mem_arena: bool = True,
+        rec_min_width: int = 320,
     ) -> None:
         from rapidocr import RapidOCR
 
@@ -43,6 +46,9 @@ class RapidOcrEngine(LineEngine):
         self.det_box_thresh = det_box_thresh
         self.det_unclip_ratio = det_unclip_ratio
         self.rotate_retry_chars = rotate_retry_chars
+        self.det_max_side = det_max_side
+        self.mem_arena = mem_arena
+        self.rec_min_width = rec_min_width
         n = threads if threads else -1
         params: dict[str, Any] = {
             "Global.log_level": "error",
@@ -54,8 +60,40 @@ class RapidOcrEngine(LineEngine):
             "Det.unclip_ratio": det_unclip_ratio,
             "EngineConfig.onnxruntime.intra_op_num_threads": n,
             "EngineConfig.onnxruntime.inter_op_num_threads": 1 if threads else -1,
+            "EngineConfig.onnxruntime.enable_cpu_mem_arena": bool(mem_arena),
+            "Rec.rec_img_shape": [3, 48, int(rec_min_width)],
         }
         self._engine = RapidOCR(params=params)
+        if det_max_side:
+            self._cap_detector(int(det_max_side))
+
+    def _cap_detector(self, cap: int) -> None:
+        """Bound the detector's input: when the ``det_limit_type`` rule would make its longer side exceed
+        ``cap`` (e.g. "min" scaling a 500x73 banner up to 5056x736), scale so the longer side is ``cap``
+        instead. Images within the bound get exactly RapidOCR's own resize."""
+        from rapidocr.ch_ppocr_det.utils import DetPreProcess
+
+        det = self._engine._load_det_model()
+        base = det.get_preprocess
+
+        def capped() -> Any:
+            pre = base()
+            plain_resize = pre.resize
+
+            def resize(img: Any) -> Any:
+                h, w = img.shape[:2]
+                if pre.limit_type == "max":
+                    ratio = min(1.0, pre.limit_side_len / max(h, w))
+                else:
+                    ratio = max(1.0, pre.limit_side_len / min(h, w))
+                if max(h, w) * ratio <= cap:
+                    return plain_resize(img)
+                return DetPreProcess(cap, "max", pre.mean, pre.std).resize(img)
+
+            pre.resize = resize
+            return pre
+
+        det.get_preprocess = capped
 
     def settings(self) -> dict[str, Any]:
         return plain(
@@ -69,6 +107,9 @@ class RapidOcrEngine(LineEngine):
                 "det_box_thresh": self.det_box_thresh,
                 "det_unclip_ratio": self.det_unclip_ratio,
                 "rotate_retry_chars": self.rotate_retry_chars,
+                "det_max_side": self.det_max_side,
+                "mem_arena": self.mem_arena,
+                "rec_min_width": self.rec_min_width,
             }
         )
 
@@ -105,3 +146,4 @@ class RapidOcrEngine(LineEngine):
             return "180" in label and score > cls.cls_thresh
         except Exception:  # noqa: BLE001 - a private-API change only costs the word order, not the words
             return False
+
