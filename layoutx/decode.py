@@ -97,7 +97,7 @@ NOT_KEYWORDS: dict[str, frozenset[str]] = {
 NUTRIENTS: frozenset[str] = frozenset({
     "fat", "fats", "saturated", "trans", "protein", "proteins", "carbohydrate", "carbohydrates", "carbs",
     "sugar", "sugars", "sodium", "salt", "fibre", "fiber", "cholesterol", "calcium", "potassium", "iron",
-    "vitamin", "magnesium", "zinc", "davon", "fett", "eiweiß", "eiweiss", "kohlenhydrate", "zucker", "salz",
+    "vitamin", "vit", "magnesium", "zinc", "davon", "fett", "eiweiß", "eiweiss", "kohlenhydrate", "zucker", "salz",
     "ballaststoffe", "fettsäuren", "fettsauren", "energy", "energie", "fatty", "omega",
     "dietary", "total", "polyunsaturated", "monounsaturated",
 })
@@ -171,6 +171,7 @@ class _Cand:
     indices: list[int]
     range: tuple[float, float] | None = None
     weak: bool = False  # only the unit was tagged: the fallback, when it finds anything, goes first
+    guessed: bool = False  # no unit printed next to the value: the entity's most likely unit
 
 
 def empty_prediction(entity: str = "", tags: Sequence[str] = ()) -> Prediction:
@@ -307,7 +308,8 @@ def _model_candidates(words: Sequence[Word], probs: Sequence[Sequence[float]], t
             value, rng = choose_range_end(entity, low, high), (low, high)
         else:
             value, rng = nums[0], None
-        out.append(_Cand(value, unit, vscore * factor, sorted(set(idx) | set(unit_idx)), rng))
+        out.append(_Cand(value, unit, vscore * factor, sorted(set(idx) | set(unit_idx)), rng,
+                         guessed=factor == UNIT_PRIOR and not unit_idx))
 
     # A tagged unit with no tagged value: read the number printed right before it.
     for s in spans:
@@ -376,6 +378,7 @@ DIMENSION_ORIENTATIONS: dict[str, frozenset[int]] = {
 
 
 def _pick(words: Sequence[Word], cands: Sequence[Candidate], entity: str) -> _Cand:
+    cands = [c for c in cands if c.value > 0] or cands  # "Cholesterol 0mg", "Og sugar": never the answer
     keyed = [c for c in cands if _has_keyword(words, c.value_span[0], entity)]
     pool = keyed or cands
     if entity == "item_weight" and not keyed:
@@ -437,9 +440,13 @@ def _range_chain(words: Sequence[Word], cands: Sequence[Candidate], best: Candid
 # number the model gives the highest VALUE probability is still the model's answer if that probability
 # reaches RANK_MIN (None = off): the model's ranking of the rule candidates beats the rules' own.
 RANK_MIN: float | None = 0.1
+# A tagged value with no unit printed next to it ("8" beside "158g") is a guess; when the image prints
+# number+unit quantities, the one the model gives the highest VALUE probability answers instead.
+GUESS_RANKS = True
 
 
-def _ranked(words: Sequence[Word], probs: Sequence[Sequence[float]], entity: str) -> _Cand | None:
+def _ranked(words: Sequence[Word], probs: Sequence[Sequence[float]], entity: str,
+            floor: float = 0.0) -> _Cand | None:
     cands = find_candidates(words, entity, split=False)
     if not cands:
         return None
@@ -450,7 +457,7 @@ def _ranked(words: Sequence[Word], probs: Sequence[Sequence[float]], entity: str
 
     top = max(cands, key=p_value)  # the first of equal probabilities
     p = p_value(top)
-    if RANK_MIN is None or p < RANK_MIN:
+    if p < floor:
         return None
     idx = list(range(*top.value_span)) + (list(range(*top.unit_span)) if top.unit_span else [])
     return _Cand(top.value, top.unit, p * UNIT_ONLY, idx)
@@ -475,8 +482,8 @@ def decode(words: Sequence[Word], probs: Sequence[Sequence[float]] | None, entit
     weak = [c for c in cands if c.weak]
     # the model alone: its tagged spans, else its ranking of the printed quantities, else a tagged unit
     model = max(strong, key=lambda c: c.score) if strong else None  # max keeps the first of equal scores
-    if model is None and probs is not None and RANK_MIN is not None:
-        model = _ranked(words, probs, entity)
+    if probs is not None and RANK_MIN is not None and (model is None or (GUESS_RANKS and model.guessed)):
+        model = _ranked(words, probs, entity, 0.0 if model is not None else RANK_MIN) or model
     if model is None and weak:
         model = max(weak, key=lambda c: c.score)
     model = _first_printing(words, model, entity)

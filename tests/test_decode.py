@@ -386,3 +386,18 @@ def test_the_rules_answer_item_weight_over_a_disagreeing_model() -> None:
     assert decode(words, probs(tags), "item_weight", fallback=False).text == "30.0 gram"
     words = line(["500", "ml", "30", "ml"], heights={0: 40.0, 1: 40.0})
     assert decode(words, probs(tags), "item_volume").text == "30.0 millilitre"  # not in RULES_FIRST
+
+
+def test_a_zero_quantity_is_never_the_rules_answer() -> None:
+    words = line(["Cholesterol", "0", "mg", "Net", "25", "g"], heights={1: 40.0, 2: 40.0})
+    assert decode(words, None, "item_weight").text == "25.0 gram"
+    assert decode(line(["0", "W"]), None, "wattage").text == "0.0 watt"  # nothing else printed: still answers
+
+
+def test_a_unitless_model_value_yields_to_a_printed_quantity() -> None:
+    """The model tags "8" (no unit printed after it) beside "158 g": a guessed unit loses to the printed
+    quantity the model ranks highest; with no printed quantity the guess stays."""
+    words = split_glued(line(["158g", "8"]))
+    tags = ["O", "O", "B-VALUE"]
+    assert decode(words, probs(tags), "item_weight", fallback=False).text == "158.0 gram"
+    assert decode(line(["Pack", "8"]), probs(["O", "B-VALUE"]), "item_weight", fallback=False).text == "8.0 gram"
