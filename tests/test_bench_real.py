@@ -102,6 +102,26 @@ def test_bench_real_scores_equal_the_library_on_real_photos(tmp_path):
     assert {p.stem for p in (report / "rows").glob("*.png")} == wrong
 
 
+def test_bench_real_ocr_set_overrides_one_engine_setting(tmp_path):
+    from layoutx.ocr.cache import OcrCache, engine_key, image_hash
+    from layoutx.ocr.pipeline import get_engine
+
+    set_dir, rows = _tiny_root(tmp_path)
+    cache = tmp_path / "cache"
+    proc = _bench("--root", str(set_dir.parent), "--rules-only", "--limit", "1", "--ocr-set", "rec_min_width=160",
+                  cache=cache)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = last_json(proc.stdout)
+    assert out["ocr_settings"]["rec_min_width"] == 160 and out["sets"]["dev-mini"]["ocr"]["ocr_done"] == 1
+    image = (set_dir / "images" / rows[0]["image_link"].rsplit("/", 1)[-1]).read_bytes()
+    fast, plain = (engine_key(get_engine("rapidocr", threads=1, **s)) for s in ({"rec_min_width": 160}, {}))
+    stored = OcrCache(cache)
+    assert OcrCache.key(image_hash(image), fast) in stored and OcrCache.key(image_hash(image), plain) not in stored
+    proc = _bench("--root", str(set_dir.parent), "--rules-only", "--ocr-set", "rec_min_width", cache=cache)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == ["error: --ocr-set expects KEY=VALUE, got 'rec_min_width'"]
+
+
 def test_bench_real_user_mistakes_are_one_line_exit_2(tmp_path):
     proc = run_cli("bench", "real", "--root", str(tmp_path / "absent"), "--rules-only")
     assert proc.returncode == 2

@@ -98,3 +98,16 @@ def test_rec_min_width_keeps_the_words(plain_engine: RapidOcrEngine) -> None:
     narrow = RapidOcrEngine(threads=1, rec_min_width=160)
     words, _ = _read(plain_engine, im)
     assert _read(narrow, im)[0] == words
+
+
+def test_the_fast_preset_differs_from_the_default_only_in_its_speed_settings() -> None:
+    """conf/ocr/rapidocr_fast.yaml (python predict.py ocr=rapidocr_fast) is the default engine with a smaller
+    detector input and narrower recognition padding; every field is a constructor argument."""
+    conf = Path(__file__).parents[1] / "conf" / "ocr"
+    default = yaml.safe_load((conf / "rapidocr.yaml").read_text())
+    fast = yaml.safe_load((conf / "rapidocr_fast.yaml").read_text())
+    assert set(fast) == set(default)
+    assert {k: v for k, v in fast.items() if default[k] != v} == {
+        "det_limit_type": "max", "det_limit_side_len": 640, "rec_min_width": 160}
+    engine = get_engine(fast.pop("name"), **fast)
+    assert {k: engine.settings()[k] for k in fast} == fast

@@ -255,10 +255,12 @@ def test_bench_scale_runs_both_runners_with_cold_caches(cluster, tmp_path):
     from tests.conftest import run_cli
 
     proc = run_cli("bench", "scale", "--rows", "4", "--images", str(sample_dir() / "images"), "--csv",
-                   str(sample_dir() / "labels.csv"), "--cpus", "2", "--address", cluster, "--workdir", str(tmp_path))
+                   str(sample_dir() / "labels.csv"), "--cpus", "2", "--address", cluster, "--workdir", str(tmp_path),
+                   "--ocr-set", "rec_min_width=160")
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["identical"] is True and out["rows"] == 4
+    assert out["ocr"] == {"name": "rapidocr", "rec_min_width": 160}
     assert (tmp_path / "local.csv").read_bytes() == (tmp_path / "ray.csv").read_bytes()
     # both caches were cold: each run OCR'd the rows' images itself
     assert len(OcrCache(tmp_path / "cache_local")) == len(OcrCache(tmp_path / "cache_ray")) == 3

@@ -94,6 +94,37 @@ def test_format_prediction():
     assert format_prediction(None, "gram", "item_weight") == ""
     assert format_prediction(5, "gram", "width") == ""  # unit not allowed for the entity
     assert format_prediction(0.00012, "kilovolt", "voltage") == "0.00012 kilovolt"
+    # maximum weights in kg / lb: whole numbers as the gold mostly writes them
+    assert format_prediction(30, "kilogram", "maximum_weight_recommendation") == "30 kilogram"
+    assert format_prediction(330.0, "pound", "maximum_weight_recommendation") == "330 pound"
+    assert format_prediction(2.5, "kilogram", "maximum_weight_recommendation") == "2.5 kilogram"
+    assert format_prediction(500, "gram", "maximum_weight_recommendation") == "500.0 gram"
+    assert format_prediction(30, "kilogram", "item_weight") == "30.0 kilogram"
+
+
+def test_plain_whole_numbers_follow_the_train_gold():
+    """Recount PLAIN_WHOLE_NUMBERS from the 24k official train rows: a pair is in it exactly when most of its
+    whole-number golds are written without ".0" (pairs with at least 50 such rows)."""
+    import collections
+    import csv
+    import re
+    from pathlib import Path
+
+    from layoutx.core.units import allowed_units
+    from layoutx.core.values import PLAIN_WHOLE_NUMBERS
+
+    path = Path(__file__).parents[1].parent / "shared" / "data" / "amazon-ml-2024" / "dataset" / "train_sampled_24k.csv"
+    if not path.is_file():
+        pytest.skip("../shared/data is not on this machine")
+    counts: dict[tuple[str, str], collections.Counter] = collections.defaultdict(collections.Counter)
+    with path.open(newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            m = re.fullmatch(r"(\d+)(\.0)? ([a-z ]+)", r["entity_value"].strip())
+            if m and m.group(3) in allowed_units(r["entity_name"]):
+                counts[(r["entity_name"], m.group(3))]["dot0" if m.group(2) else "plain"] += 1
+    plain = {k for k, c in counts.items() if sum(c.values()) >= 50 and c["plain"] > c["dot0"]}
+    assert plain == set(PLAIN_WHOLE_NUMBERS)
+    assert dict(counts[("maximum_weight_recommendation", "kilogram")]) == {"plain": 888, "dot0": 248}
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-from layoutx.bench import workdir
+from layoutx.bench import key_values, workdir
 from layoutx.core.tables import print_json, print_table, read_csv
 from layoutx.errors import InputFileError
 
@@ -71,7 +71,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cpus", type=int, default=None, help="CPUs for both runners (default: this machine's)")
     p.add_argument("--address", help="an existing Ray cluster (default: start a one-machine cluster of --cpus)")
     p.add_argument("--model", help="an exported model dir, or 'latest' (default: rules only)")
-    p.add_argument("--ocr", help="OCR engine (default: the pipeline's default)")
+    p.add_argument("--ocr", help="OCR engine (default: the model's, else the pipeline's default)")
+    p.add_argument("--ocr-set", action="append", default=[], metavar="KEY=VALUE",
+                   help="one OCR engine setting (conf/ocr/ENGINE.yaml field, YAML value); repeatable. "
+                        "conf/ocr/rapidocr_fast.yaml = det_limit_type=max det_limit_side_len=640 rec_min_width=160")
     p.add_argument("--chunk-size", type=int, default=1024)
     p.add_argument("--test-rows", type=int, default=TEST_ROWS, help="rows the projection is for")
     p.add_argument("--cores", type=int, default=16, help="cores the projection is for")
@@ -90,7 +93,7 @@ def _child(cfg: dict, ray_settings: dict | None) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    from layoutx.ocr.pipeline import cpu_count
+    from layoutx.ocr.pipeline import DEFAULT_ENGINE, cpu_count
 
     images = Path(args.images)
     if not images.is_dir():
@@ -109,8 +112,11 @@ def run(args: argparse.Namespace) -> int:
             w = csv.writer(f, lineterminator="\n")
             w.writerow(["index", "image_link", "group_id", "entity_name"])
             w.writerows([r["index"], r["image_link"], r.get("group_id", ""), r["entity_name"]] for r in rows)
+        ocr: str | dict | None = args.ocr
+        if args.ocr_set:
+            ocr = {"name": args.ocr or DEFAULT_ENGINE, **key_values(args.ocr_set, "--ocr-set")}
         base = {"input": str(inp), "images_dir": str(images), "rules_only": args.model is None,
-                "model_path": args.model, "ocr": args.ocr, "chunk_size": args.chunk_size, "progress": False,
+                "model_path": args.model, "ocr": ocr, "chunk_size": args.chunk_size, "progress": False,
                 "resume": False, "workers": cpus}
         results = {}
         for name, ray_settings in (("local", None), ("ray", {"cpus": cpus, "address": args.address})):
@@ -140,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"projection: {args.test_rows:,} rows on {args.cores} cores ≈ {projected_min:.1f} min "
               f"(images per row here {images_per_row:.3f}, test set {TEST_IMAGES / TEST_ROWS:.3f})")
         print_json({
-            "rows": n, "cpus": cpus, "model": args.model or "rules",
+            "rows": n, "cpus": cpus, "model": args.model or "rules", "ocr": ocr,
             "local_rows_per_s": round(local_rps, 4), "ray_rows_per_s": round(ray_rps, 4),
             "local_seconds": round(local["seconds"], 2), "ray_seconds": round(ray_["seconds"], 2),
             "ray_init_seconds": round(ray_["init_seconds"], 2), "identical": identical,
