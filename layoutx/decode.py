@@ -445,9 +445,18 @@ RANK_MIN: float | None = 0.1
 GUESS_RANKS = True
 
 
+def _implausible(words: Sequence[Word], value: float, start: int, entity: str) -> bool:
+    """A quantity the rules never answer with: zero, a nutrition-panel row for item_weight, or one named by a
+    keyword of another quantity ("Max User Weight", "G.W.")."""
+    if value == 0:
+        return True
+    window = _window(words, start)
+    return bool(window & NOT_KEYWORDS.get(entity, frozenset())) or (entity == "item_weight" and bool(window & NUTRIENTS))
+
+
 def _ranked(words: Sequence[Word], probs: Sequence[Sequence[float]], entity: str,
             floor: float = 0.0) -> _Cand | None:
-    cands = find_candidates(words, entity, split=False)
+    cands = [c for c in find_candidates(words, entity, split=False) if not _implausible(words, c.value, c.value_span[0], entity)]
     if not cands:
         return None
 
@@ -482,6 +491,8 @@ def decode(words: Sequence[Word], probs: Sequence[Sequence[float]] | None, entit
     weak = [c for c in cands if c.weak]
     # the model alone: its tagged spans, else its ranking of the printed quantities, else a tagged unit
     model = max(strong, key=lambda c: c.score) if strong else None  # max keeps the first of equal scores
+    if model is not None and probs is not None and _implausible(words, model.value, min(model.indices), entity):
+        model = _ranked(words, probs, entity) or model
     if probs is not None and RANK_MIN is not None and (model is None or (GUESS_RANKS and model.guessed)):
         model = _ranked(words, probs, entity, 0.0 if model is not None else RANK_MIN) or model
     if model is None and weak:

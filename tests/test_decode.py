@@ -401,3 +401,16 @@ def test_a_unitless_model_value_yields_to_a_printed_quantity() -> None:
     tags = ["O", "O", "B-VALUE"]
     assert decode(words, probs(tags), "item_weight", fallback=False).text == "158.0 gram"
     assert decode(line(["Pack", "8"]), probs(["O", "B-VALUE"]), "item_weight", fallback=False).text == "8.0 gram"
+
+
+def test_the_model_alone_skips_quantities_the_rules_never_answer() -> None:
+    """The model tags a nutrition row ("Protein 2 g"): the model-only answer is the printed quantity it ranks
+    highest among the plausible ones; a zero is skipped the same way."""
+    words = line(["Serving", "size", "35", "g", "Protein", "2", "g"])
+    rows = probs(["O", "O", "O", "O", "O", "B-VALUE", "B-UNIT"])
+    rows[2] = [0.8 if label == "O" else (0.2 if label == "B-VALUE" else 0.0) for label in LABELS]
+    assert decode(words, rows, "item_weight", fallback=False).text == "35.0 gram"
+    words = line(["0", "ml", "250", "ml"])
+    rows = probs(["B-VALUE", "B-UNIT", "O", "O"])
+    assert decode(words, rows, "item_volume", fallback=False).text == "250.0 millilitre"
+    assert decode(line(["0", "ml"]), probs(["B-VALUE", "B-UNIT"]), "item_volume", fallback=False).text == "0.0 millilitre"
