@@ -101,9 +101,6 @@ NUTRIENTS: frozenset[str] = frozenset({
     "ballaststoffe", "fettsäuren", "fettsauren", "energy", "energie", "fatty", "omega",
     "dietary", "total", "polyunsaturated", "monounsaturated",
 })
-# What a nutrition panel's weight without a net weight is stated for ("Serving Size 1 Package (35g)",
-# "Nährwerte pro 100g"): preferred over the panel's other weights when no net-weight keyword is printed.
-SERVING: frozenset[str] = frozenset()
 # Evidence factors multiplied into a candidate's score by where its unit came from.
 UNIT_ADJACENT = 0.9  # an untagged unit word right after the value
 UNIT_PRIOR = 0.5  # no unit on the image: the entity's most likely unit
@@ -381,9 +378,8 @@ def _pick(words: Sequence[Word], cands: Sequence[Candidate], entity: str) -> _Ca
     cands = [c for c in cands if c.value > 0] or cands  # "Cholesterol 0mg", "Og sugar": never the answer
     keyed = [c for c in cands if _has_keyword(words, c.value_span[0], entity)]
     pool = keyed or cands
-    if entity == "item_weight" and not keyed:
-        pool = [c for c in pool if not _window(words, c.value_span[0]) & NUTRIENTS] or pool
-        pool = [c for c in pool if _window(words, c.value_span[0]) & SERVING] or pool
+    if not keyed:
+        pool = [c for c in pool if not _nutrient_row(words, c.value_span[0], entity)] or pool
     wanted = DIMENSION_ORIENTATIONS.get(entity)
     if wanted is not None and not keyed:  # a drawing: a label printed along the entity's line wins
         along = [c for c in pool if orientation(words[c.value_span[0]].angle) in wanted]
@@ -450,8 +446,12 @@ def _implausible(words: Sequence[Word], value: float, start: int, entity: str) -
     keyword of another quantity ("Max User Weight", "G.W.")."""
     if value == 0:
         return True
-    window = _window(words, start)
-    return bool(window & NOT_KEYWORDS.get(entity, frozenset())) or (entity == "item_weight" and bool(window & NUTRIENTS))
+    return bool(_window(words, start) & NOT_KEYWORDS.get(entity, frozenset())) or _nutrient_row(words, start, entity)
+
+
+def _nutrient_row(words: Sequence[Word], start: int, entity: str) -> bool:
+    """An item_weight candidate printed after a nutrient name ("Total Fat 5 g"): a panel row, never the answer."""
+    return entity == "item_weight" and bool(_window(words, start) & NUTRIENTS)
 
 
 def _ranked(words: Sequence[Word], probs: Sequence[Sequence[float]], entity: str,

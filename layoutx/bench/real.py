@@ -188,16 +188,15 @@ def run(args: argparse.Namespace) -> int:
         raise InputFileError(f"--limit must be at least 1, got {args.limit}")
     names = [n.strip() for n in args.sets.split(",") if n.strip()] if args.sets else None
     sets = find_sets(args.root, names)
-    model = None
-    if not args.rules_only:
-        model = Extractor.from_pretrained(None if args.model in (None, "latest") else args.model, fallback=True)
-    rules = None if args.no_rules else Extractor.rules()  # decodes the OCR the main extractor reads
-    if args.ocr_set:
-        name, base = (model if model is not None else rules).ocr_target()
-        spec = {"name": name, **base, **key_values(args.ocr_set, "--ocr-set")}
-        for ex in (model, rules):
-            if ex is not None:
-                ex._ocr_spec = spec
+    model_dir = None if args.model in (None, "latest") else args.model
+    model = None if args.rules_only else Extractor.from_pretrained(model_dir, fallback=True)
+    ocr = None
+    if args.ocr_set:  # the model's (else the default) engine settings with the given ones changed
+        name, base = (model if model is not None else Extractor.rules()).ocr_target()
+        ocr = {"name": name, **base, **key_values(args.ocr_set, "--ocr-set")}
+        if model is not None:
+            model = Extractor.from_pretrained(model_dir, ocr=ocr, fallback=True)
+    rules = None if args.no_rules else Extractor.rules(ocr=ocr)  # decodes the OCR the main extractor reads
     target, settings = (model if model is not None else rules).ocr_target()
     engine = target if isinstance(target, str) else getattr(target, "name", str(target))
 
