@@ -48,6 +48,7 @@ class Extractor:
         self.model_dir: Path | None = None  # set by from_pretrained
         self.model_source: str | None = None  # "explicit", "latest" or "shipped" (layoutx.models.export)
         self._engine: Any = None
+        self._retry_engine: Any = None
         self._label_order: list[int] | None = None
         if tagger is not None:
             labels = list(tagger.labels)
@@ -87,12 +88,16 @@ class Extractor:
         """True when the model reads pixels too (a visual LayoutLMv3), so callers must pass the image."""
         return bool(getattr(self.tagger, "visual", False))
 
-    def ocr_target(self) -> tuple[Any, dict[str, Any]]:
-        """What ``ocr_paths`` gets: (engine name, settings) for a named engine, so that its worker processes
-        build their own engines and the cache key is the name + settings; or (the engine object, {})."""
+    def _spec(self) -> Any:
         spec = self._ocr_spec
         if spec is None and self.tagger is not None:
             spec = getattr(self.tagger, "meta", {}).get("ocr")  # the engine the model was trained on
+        return spec
+
+    def ocr_target(self) -> tuple[Any, dict[str, Any]]:
+        """What ``ocr_paths`` gets: (engine name, settings) for a named engine, so that its worker processes
+        build their own engines and the cache key is the name + settings; or (the engine object, {})."""
+        spec = self._spec()
         if spec is None or isinstance(spec, str):
             from layoutx.ocr.pipeline import DEFAULT_ENGINE
 
@@ -103,6 +108,18 @@ class Extractor:
             name, settings = engine_spec(spec)
             return name or DEFAULT_ENGINE, settings
         return spec, {}
+
+    def retry_target(self) -> tuple[str, dict[str, Any]] | None:
+        """(engine name, settings) of the small-print retry (``layoutx.ocr.retry``), or None when there is
+        none: an engine given as an object, an engine without a default retry, or ``retry: null`` in the spec."""
+        from layoutx.ocr.retry import retry_settings
+
+        target, settings = self.ocr_target()
+        if not isinstance(target, str):
+            return None
+        spec = self._spec()
+        overrides = retry_settings(target, spec if isinstance(spec, Mapping) else None)
+        return None if overrides is None else (target, {**settings, **overrides})
 
     @property
     def engine(self) -> Any:
@@ -117,18 +134,58 @@ class Extractor:
                 self._engine = target
         return self._engine
 
-    def ocr_paths(self, paths: Sequence[str | Path], workers: int | None = None) -> dict[str, Any]:
-        """``layoutx.ocr.pipeline.ocr_paths`` with this extractor's engine and cache (no progress bar)."""
+    def ocr_paths(self, paths: Sequence[str | Path], workers: int | None = None, *, retry: bool = False
+                  ) -> dict[str, Any]:
+        """``layoutx.ocr.pipeline.ocr_paths`` with this extractor's engine and cache (no progress bar);
+        ``retry=True``: with the small-print retry's settings (``retry_target``)."""
         from layoutx.ocr.pipeline import ocr_paths
 
-        target, settings = self.ocr_target()
         in_process = workers == 1 or (workers is None and len(paths) < 4)  # the pipeline's own rule
-        if isinstance(target, str) and (in_process or self._engine is not None):
-            target, settings = self.engine, {}  # build once, reuse across calls (a cache hit costs no init)
+        if retry:
+            target_settings = self.retry_target()
+            if target_settings is None:
+                raise ValueError("this extractor has no OCR retry (see retry_target)")
+            target, settings = target_settings
+            if in_process:
+                target, settings = self._retry_ocr_engine(), {}
+        else:
+            target, settings = self.ocr_target()
+            if isinstance(target, str) and (in_process or self._engine is not None):
+                target, settings = self.engine, {}  # build once, reuse across calls (a cache hit costs no init)
         kwargs: dict[str, Any] = {"engine": target, "progress": False, "workers": workers, **settings}
         if self.cache_dir is not None:
             kwargs["cache_dir"] = self.cache_dir
         return ocr_paths(list(paths), **kwargs)
+
+    def _retry_ocr_engine(self) -> Any:
+        if self._retry_engine is None:
+            from layoutx.ocr.pipeline import get_engine
+
+            target_settings = self.retry_target()
+            assert target_settings is not None
+            self._retry_engine = get_engine(target_settings[0], **target_settings[1])
+        return self._retry_engine
+
+    def second_pass(self, images: Sequence[ImageLike], entities: Sequence[str],
+                    first: Sequence[OcrResult | ImageError]) -> list[OcrResult | ImageError]:
+        """Per row, the OCR result to decode: ``first``, or the small-print retry's (``layoutx.ocr.retry``)
+        for the rows it is for. Paths go through the cache; bytes / PIL images are OCR'd again."""
+        if self.retry_target() is None:
+            return list(first)
+        from layoutx.ocr.retry import second_pass
+
+        keys: list[Any] = [str(im) if isinstance(im, str | Path) else id(im) for im in images]
+        objects = {id(im): im for im in images if not isinstance(im, str | Path)}
+
+        def again(todo: list[Any]) -> dict[Any, Any]:
+            paths = [k for k in todo if isinstance(k, str)]
+            out: dict[Any, Any] = dict(self.ocr_paths(paths, retry=True)) if paths else {}
+            for k in todo:
+                if not isinstance(k, str):
+                    out[k] = self._ocr_object(objects[k], self._retry_ocr_engine())
+            return out
+
+        return second_pass(list(zip(keys, entities)), first, again)  # type: ignore[arg-type]
 
     # ---- OCR -------------------------------------------------------------------------------------------
     def ocr_image(self, image: ImageLike) -> OcrResult:
@@ -155,11 +212,11 @@ class Extractor:
             out.append(res)
         return out
 
-    def _ocr_object(self, image: ImageLike) -> OcrResult | ImageError:
+    def _ocr_object(self, image: ImageLike, engine: Any = None) -> OcrResult | ImageError:
         from layoutx.io.images import load_image
 
         try:
-            return self.engine(load_image(image))
+            return (engine or self.engine)(load_image(image))
         except ImageError as exc:
             return exc
 
@@ -179,7 +236,9 @@ class Extractor:
         parsed = [_row(r) for r in rows]
         for _, entity in parsed:
             allowed_units(entity)
-        ocrs = self._ocr_many([im for im, _ in parsed], raise_errors=(on_error == "raise"))
+        images = [im for im, _ in parsed]
+        ocrs = self.second_pass(images, [e for _, e in parsed],
+                                self._ocr_many(images, raise_errors=(on_error == "raise")))
         items: list[tuple[OcrResult, str, Any]] = []
         slots: list[int] = []
         out: list[Prediction | None] = [None] * len(parsed)
@@ -230,6 +289,7 @@ def engine_spec(spec: Mapping[str, Any]) -> tuple[str | None, dict[str, Any]]:
     name = d.pop("engine", None) or d.pop("name", None)
     d.pop("engine", None)
     d.pop("name", None)
+    d.pop("retry", None)  # the small-print retry's overrides: Extractor.retry_target
     settings = d.pop("settings", None)
     if settings is None:
         settings = {k: v for k, v in d.items() if k not in ("workers", "cache_dir")}

@@ -253,7 +253,11 @@ def _process_chunk(rows: list[_Row], extractor: Any, c: dict[str, Any], images_d
                   file=sys.stderr)
             return extractor.ocr_paths(paths, workers=1)
 
-    staged = _ocr_stage(rows, c, images_dir, download_dir, ocr, extractor.needs_image)
+    def again(paths: list[str]) -> Mapping[str, Any]:
+        return extractor.ocr_paths(paths, workers=int(c["workers"]) if c["workers"] else None, retry=True)
+
+    again_or_none = again if extractor.retry_target() is not None else None
+    staged = _ocr_stage(rows, c, images_dir, download_dir, ocr, extractor.needs_image, again_or_none)
     return _predict_stage(rows, staged, extractor)
 
 
@@ -263,9 +267,11 @@ Staged = tuple[dict[int, tuple[str, str, str, str]], list[int], list[tuple[Any, 
 
 
 def _ocr_stage(rows: list[_Row], c: dict[str, Any], images_dir: Path | None, download_dir: Path | None,
-               ocr: Any, needs_image: bool) -> Staged:
-    """Resolve images (download), OCR them through ``ocr(paths) -> {path: OcrResult | ImageError}``;
-    returns (final results of rows that cannot be predicted, slots of the others, their model items)."""
+               ocr: Any, needs_image: bool, again: Any = None) -> Staged:
+    """Resolve images (download), OCR them through ``ocr(paths) -> {path: OcrResult | ImageError}``, and
+    through ``again`` (same form, the small-print retry's settings; None = no retry) the rows
+    ``layoutx.ocr.retry`` retries; returns (final results of rows that cannot be predicted, slots of the
+    others, their model items)."""
     results: dict[int, tuple[str, str, str, str]] = {}
     known = [k for k, r in enumerate(rows) if r.entity in ENTITIES]
     for k, r in enumerate(rows):
@@ -295,6 +301,12 @@ def _ocr_stage(rows: list[_Row], c: dict[str, Any], images_dir: Path | None, dow
                 continue
             items.append((res, rows[k].entity, rows[k].path if needs_image else None))
             slots.append(k)
+    if again is not None and items:
+        from layoutx.ocr.retry import second_pass
+
+        keyed = [(str(rows[k].path), rows[k].entity) for k in slots]
+        final = second_pass(keyed, [it[0] for it in items], again)
+        items = [(res, entity, image) for res, (_, entity, image) in zip(final, items)]
     return results, slots, items
 
 

@@ -149,7 +149,7 @@ def build_report(pred_path: str | Path, input_path: str | Path, images_dir: str 
                 raise _Skip(f"unknown entity {entity!r}")
             if path is None or not path.is_file():
                 raise _Skip(f"missing image {path}")
-            ocr = extractor.ocr_image(path)
+            ocr = extractor.second_pass([path], [entity], [extractor.ocr_image(path)])[0]
             decoded = extractor.predict_ocr([(ocr, entity, path if extractor.needs_image else None)])[0]
             redecoded = decoded.text
             words, _ = prepare_words(ocr)

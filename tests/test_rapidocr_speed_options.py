@@ -15,6 +15,7 @@ pytest.importorskip("rapidocr")
 
 from layoutx.ocr.pipeline import get_engine  # noqa: E402
 from layoutx.ocr.rapidocr_backend import RapidOcrEngine  # noqa: E402
+from layoutx.ocr.retry import DEFAULT_RETRY  # noqa: E402
 
 WORDS = ["Net", "Wt", "500ml", "Energy", "120kcal"]
 
@@ -51,7 +52,8 @@ def test_defaults_keep_todays_behaviour() -> None:
     conf = yaml.safe_load((Path(__file__).parents[1] / "conf" / "ocr" / "rapidocr.yaml").read_text())
     defaults = {k: p.default for k, p in inspect.signature(RapidOcrEngine.__init__).parameters.items()
                 if k != "self"}
-    assert {k: v for k, v in conf.items() if k != "name"} == defaults
+    assert {k: v for k, v in conf.items() if k not in ("name", "retry")} == defaults
+    assert conf["retry"] == DEFAULT_RETRY["rapidocr"]  # the second pass's settings (layoutx.ocr.retry)
     assert (defaults["mem_arena"], defaults["det_max_side"], defaults["rec_min_width"]) == (True, None, 320)
 
 
@@ -102,12 +104,14 @@ def test_rec_min_width_keeps_the_words(plain_engine: RapidOcrEngine) -> None:
 
 def test_the_fast_preset_differs_from_the_default_only_in_its_speed_settings() -> None:
     """conf/ocr/rapidocr_fast.yaml (python predict.py ocr=rapidocr_fast) is the default engine with a smaller
-    detector input and narrower recognition padding; every field is a constructor argument."""
+    detector input and narrower recognition padding, and no small-print retry; every other field is a
+    constructor argument."""
     conf = Path(__file__).parents[1] / "conf" / "ocr"
     default = yaml.safe_load((conf / "rapidocr.yaml").read_text())
     fast = yaml.safe_load((conf / "rapidocr_fast.yaml").read_text())
     assert set(fast) == set(default)
     assert {k: v for k, v in fast.items() if default[k] != v} == {
-        "det_limit_type": "max", "det_limit_side_len": 640, "rec_min_width": 160}
+        "det_limit_type": "max", "det_limit_side_len": 640, "rec_min_width": 160, "retry": None}
+    del fast["retry"]
     engine = get_engine(fast.pop("name"), **fast)
     assert {k: engine.settings()[k] for k in fast} == fast

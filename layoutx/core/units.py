@@ -62,6 +62,7 @@ _ALIASES: dict[str, str] = {
     # weight
     "g": "gram", "gm": "gram", "gms": "gram", "gr": "gram", "grs": "gram", "gram": "gram", "grams": "gram",
     "gramm": "gram", "grammes": "gram", "gramme": "gram",
+    "gsm": "gram",  # fabric weight per square metre: the official train gold reads "160GSM" as 160 gram (5 of 5 text rows)
     "kg": "kilogram", "kgs": "kilogram", "kilo": "kilogram", "kilos": "kilogram", "kilogramme": "kilogram",
     "mg": "milligram", "mgs": "milligram",
     "mcg": "microgram", "µg": "microgram", "μg": "microgram", "ug": "microgram",

@@ -84,7 +84,7 @@ class _Worker:
 
                 torch.set_num_threads(cpus)
             self.extractor = build_extractor(c)
-        self.engine = self.cache = None
+        self.engine = self.cache = self.retry_engine = self.retry_ekey = None
         if mode != "model":
             from layoutx.ocr.cache import OcrCache, engine_key
             from layoutx.ocr.pipeline import get_engine
@@ -92,16 +92,24 @@ class _Worker:
             spec = dict(c["ocr"])
             self.engine = get_engine(spec["name"], **{"threads": cpus, **spec["settings"]})
             self.ekey = engine_key(self.engine)
+            if spec.get("retry"):  # the small-print retry (layoutx.ocr.retry): full settings of its engine
+                self.retry_engine = get_engine(spec["name"], **{"threads": cpus, **spec["retry"]})
+                self.retry_ekey = engine_key(self.retry_engine)
             # one handle for the actor's life: its index is read once, its writes go out every 64 results
             # and at flush() (the end of the run), as the cache's own flush_every promises
             self.cache = OcrCache(c["cache_dir"])
 
-    def _ocr(self, paths: list[str]) -> dict[str, Any]:
+    def _again(self, paths: list[str]) -> dict[str, Any]:
+        """``_ocr`` with the small-print retry's engine."""
+        return self._ocr(paths, self.retry_engine, self.retry_ekey)
+
+    def _ocr(self, paths: list[str], engine: Any = None, ekey: str | None = None) -> dict[str, Any]:
         """``layoutx.ocr.pipeline.ocr_paths`` for one in-process engine, through the actor's cache handle."""
         from layoutx.errors import ImageError
         from layoutx.ocr.cache import OcrCache, image_hash
         from layoutx.ocr.pipeline import _ocr_bytes, _read
 
+        engine, ekey = engine or self.engine, ekey or self.ekey
         out: dict[str, Any] = {}
         for path in paths:
             data = _read(path)
@@ -109,11 +117,11 @@ class _Worker:
                 out[path] = data
                 continue
             sha1 = image_hash(data)
-            res = self.cache.get(OcrCache.key(sha1, self.ekey))
+            res = self.cache.get(OcrCache.key(sha1, ekey))
             if res is None:
-                res = _ocr_bytes(self.engine, path, data)
+                res = _ocr_bytes(engine, path, data)
                 if not isinstance(res, ImageError):
-                    self.cache.put(sha1, self.ekey, res)
+                    self.cache.put(sha1, ekey, res)
             out[path] = res
         return out
 
@@ -123,7 +131,8 @@ class _Worker:
         from layoutx.predict import _ocr_stage, _predict_stage
 
         t = time.process_time()
-        staged = _ocr_stage(rows, self.c, self.images_dir, self.download_dir, self._ocr, self.needs_image)
+        staged = _ocr_stage(rows, self.c, self.images_dir, self.download_dir, self._ocr, self.needs_image,
+                            self._again if self.retry_engine is not None else None)
         if self.exit_marker:
             self._exit_once(self.exit_marker)
         if self.mode == "ocr":
@@ -208,7 +217,9 @@ class RayRunner:
                                "so that every actor can build its own")
         # What the actors need, resolved once here so that every node uses the same model, engine and cache.
         wc = dict(c)
-        wc.update(ocr={"name": target, "settings": dict(ocr_settings)}, runner=None,
+        retry = extractor.retry_target()
+        wc.update(ocr={"name": target, "settings": dict(ocr_settings), "retry": retry[1] if retry else None},
+                  runner=None,
                   cache_dir=str(Path(c["cache_dir"] or default_cache_dir()).expanduser().resolve()))
         if extractor.tagger is not None:
             wc["model_path"] = str(extractor.model_dir or c["model_path"])

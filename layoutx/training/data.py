@@ -34,12 +34,23 @@ def _get(cfg: Any, key: str, default: Any = None) -> Any:
 def ocr_engine_spec(ocr_cfg: Any) -> tuple[str, dict[str, Any]]:
     """(engine name, settings) from the ``ocr`` config group: ``name`` plus the engine's keyword arguments."""
     fields = dict(ocr_cfg.items()) if ocr_cfg is not None else {}
+    fields.pop("retry", None)  # prediction's small-print retry (layoutx.ocr.retry): not an engine setting
     name = fields.pop("name", None) or fields.pop("engine", None)
     if not name:
         from layoutx.ocr.pipeline import DEFAULT_ENGINE
 
         name = DEFAULT_ENGINE
     return str(name), {str(k): v for k, v in fields.items()}
+
+
+def _retry_spec(ocr_cfg: Any, engine_name: str) -> dict[str, Any] | None:
+    """The prediction-time retry the model is exported with (``layoutx.ocr.retry.retry_settings``)."""
+    from layoutx.ocr.retry import retry_settings
+
+    fields = dict(ocr_cfg.items()) if ocr_cfg is not None else {}
+    if isinstance(fields.get("retry"), Mapping):
+        fields["retry"] = dict(fields["retry"].items())
+    return retry_settings(engine_name, fields)
 
 
 def _built_ok(path: Path) -> bool:
@@ -55,7 +66,8 @@ def prepare_dataset(data_cfg: Any, ocr_cfg: Any, data_dir: str | Path, cache_dir
     engine_name, settings = ocr_engine_spec(ocr_cfg)
     val_fraction = float(_get(data_cfg, "val_fraction", 0.1))
     split_seed = int(_get(data_cfg, "split_seed", seed))
-    summary: dict[str, Any] = {"source": name, "ocr_engine": engine_name, "ocr_settings": settings}
+    summary: dict[str, Any] = {"source": name, "ocr_engine": engine_name, "ocr_settings": settings,
+                               "ocr_retry": _retry_spec(ocr_cfg, engine_name)}
     built_dir = _get(data_cfg, "built_dir")
     if built_dir:  # a dataset built earlier (e.g. by `python -m layoutx weak-labels`): no generation/OCR stage
         built = Path(str(built_dir)).expanduser()
