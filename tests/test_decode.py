@@ -45,6 +45,13 @@ def test_glued_value_and_unit_are_split_and_decoded() -> None:
     assert pred.tags == ("O", "O", "B-VALUE", "B-UNIT")
 
 
+def test_glued_gsm_fabric_weight_is_a_gram_weight() -> None:
+    words = split_glued(line(["Fabric", "160GSM", "Microfiber"]))
+    assert [w.text for w in words] == ["Fabric", "160", "GSM", "Microfiber"]
+    assert decode(words, None, "item_weight").text == "160.0 gram"
+    assert decode(words, None, "width").text == ""
+
+
 def test_glued_fluid_ounce_unit_spans_two_words() -> None:
     words = split_glued(line(["16.9FL", "OZ"]))
     assert [w.text for w in words] == ["16.9", "FL", "OZ"]

@@ -11,11 +11,20 @@ import torch
 from PIL import Image
 from transformers import AutoTokenizer, LayoutLMv3ForTokenClassification, LayoutLMv3Model, LayoutLMv3Tokenizer
 
+from layoutx.decode import rule_hints
 from layoutx.errors import ModelNotFoundError
 from layoutx.labels.match import match
 from layoutx.labels.tags import ID2LABEL, LABEL2ID
 from layoutx.labels.tokens import split_glued
-from layoutx.models.encoding import IGNORE, encode_batch, encode_item, merge_windows
+from layoutx.models.encoding import (
+    IGNORE,
+    encode_batch,
+    encode_item,
+    input_kinds,
+    merge_windows,
+    type_vocab_size,
+    word_types,
+)
 from layoutx.models.export import export_model, read_meta, resolve_model_dir, update_latest
 from layoutx.models.inference import Tagger
 from layoutx.models.presets import build_model, load_base, split_hidden, tiny_config, train_tokenizer
@@ -196,6 +205,32 @@ def test_orientation_is_what_tells_two_identical_layouts_apart(tiny_tokenizer):
     with torch.no_grad():
         probs = merge_windows(windows, torch.softmax(model(**batch).logits, -1), [4, 4])
     assert [[int(np.argmax(p)) for p in item] for item in probs] == tags
+
+
+def test_rule_hints_mark_the_rules_answer_in_the_token_types(tiny_tokenizer, tmp_path):
+    """A rule_hints model reads the rules' answer as token type + N_ORIENTATIONS (decode.rule_hints), in
+    training (word_types) and at inference (Tagger) alike, and exports as a plain LayoutLMv3."""
+    words = ["Protein", "5", "g", "Net", "Wt", "500g"]  # an unsplit glued word is split for the rules
+    boxes = [[0, 0, 100, 20], [110, 0, 130, 20], [130, 0, 140, 20], [0, 50, 60, 80], [70, 50, 120, 80],
+             [130, 50, 220, 80]]
+    assert rule_hints(words, boxes, [0] * 6, "item_weight") == [0, 0, 0, 0, 0, 1]  # after "Net Wt"
+    assert rule_hints(words, boxes, None, "voltage") == [0] * 6
+    drawing = ["Height", "12", "cm"]  # lengths never get hints: the layout decides on a drawing
+    assert rule_hints(drawing, boxes[:3], None, "height") == [0, 0, 0]
+    assert rule_hints(drawing, boxes[:3], None, "maximum_weight_recommendation") == [0, 0, 0]
+    assert word_types(words, boxes, "item_weight", [1, 0, 0, 0, 0, 0], rule_hints=True) == [1, 0, 0, 0, 0, 5]
+    assert word_types(words, boxes, "item_weight", [1, 0, 0, 0, 0, 0]) == [1, 0, 0, 0, 0, 0]
+    assert (type_vocab_size(True, True), type_vocab_size(True), type_vocab_size(False)) == (10, 5, 1)
+    model, _ = build_model({"name": "tiny", "orientation": True, "rule_hints": True, "hidden_size": 64,
+                            "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 128},
+                           ["12", "cm", "30"] * 5)
+    assert input_kinds(model.config) == (True, True)
+    batch, _ = encode_batch(tiny_tokenizer, [(words, boxes, "item_weight", None, [0] * 6)], rule_hints=True)
+    types = batch["token_type_ids"][0].tolist()
+    assert max(types) == N_ORIENTATIONS and types.count(N_ORIENTATIONS) == len(tiny_tokenizer.tokenize(" 500g"))
+    out = export_model(model, tiny_tokenizer, tmp_path / "export", {"encoding": {}, "ocr": {"engine": "x"}})
+    assert LayoutLMv3ForTokenClassification.from_pretrained(out, local_files_only=True).config.type_vocab_size == 10
+    assert Tagger.from_pretrained(out, device="cpu").rule_hints
 
 
 def test_split_hidden_respects_layoutlmv3_constraint():

@@ -67,3 +67,11 @@ def test_unknown_entity_is_a_typed_error_listing_valid_names():
     with pytest.raises(UnknownEntityError) as err:
         allowed_units("colour")
     assert "item_weight" in str(err.value) and "colour" in str(err.value)
+
+
+def test_gsm_fabric_weight_reads_as_gram():
+    """The official train gold reads a fabric's "160GSM" (grams per square metre) as its item_weight."""
+    from layoutx.core.units import resolve_unit
+
+    assert resolve_unit("GSM", "item_weight") == "gram"
+    assert resolve_unit("gsm", "width") is None

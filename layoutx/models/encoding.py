@@ -29,6 +29,38 @@ IMAGE_MEAN = 0.5  # LayoutLMv3ImageProcessor defaults (IMAGENET_STANDARD_MEAN/ST
 IMAGE_STD = 0.5
 
 
+def type_vocab_size(orientation: bool, rule_hints: bool = False) -> int:
+    """Token types a model reads: one per orientation class (or 1), twice that with the rules' pick as an
+    input (``rule_hints`` implies ``orientation``)."""
+    from layoutx.ocr.types import N_ORIENTATIONS
+
+    if rule_hints:
+        return 2 * N_ORIENTATIONS
+    return N_ORIENTATIONS if orientation else 1
+
+
+def input_kinds(config: Any) -> tuple[bool, bool]:
+    """(orientation, rule_hints) of a model from its ``type_vocab_size`` (see ``type_vocab_size``)."""
+    from layoutx.ocr.types import N_ORIENTATIONS
+
+    n = int(getattr(config, "type_vocab_size", 1) or 1)
+    return n > 1, n >= 2 * N_ORIENTATIONS
+
+
+def word_types(words: Sequence[str], boxes: Sequence[Sequence[int]], entity: str, orients: Sequence[int] | None,
+               *, rule_hints: bool = False) -> list[int]:
+    """Each word's token type: its orientation class (0 when not given), plus ``N_ORIENTATIONS`` for the
+    words the rules alone answer with when the model reads ``rule_hints`` (``layoutx.decode.rule_hints``)."""
+    from layoutx.ocr.types import N_ORIENTATIONS
+
+    base = [int(o) for o in orients] if orients is not None else [0] * len(words)
+    if not rule_hints:
+        return base
+    from layoutx.decode import rule_hints as hints
+
+    return [b + N_ORIENTATIONS * h for b, h in zip(base, hints(words, boxes, orients, entity))]
+
+
 def prompt_text(entity: str, fmt: str = PROMPT_FORMAT) -> str:
     """The text of the entity segment; stored in layoutx.json so inference builds the same prompt."""
     return fmt.format(entity=entity.replace("_", " "))
@@ -201,16 +233,19 @@ def encode_batch(
     image_size: int = IMAGE_SIZE,
     prompt_format: str = PROMPT_FORMAT,
     orientation: bool = False,
+    rule_hints: bool = False,
 ) -> tuple[dict[str, torch.Tensor], list[Window]]:
     """Model inputs for items (words, boxes, entity, image|None[, orients]); returns the batch and its
-    windows for merging. ``orientation``: the model reads token types (an item without orients gets 0s)."""
+    windows for merging. ``orientation``: the model reads token types (an item without orients gets 0s);
+    ``rule_hints``: they also mark the rules' answer (``word_types``)."""
     windows: list[Window] = []
     pixels: list[torch.Tensor] | None = [] if visual else None
     for i, item in enumerate(items):
         words, boxes, entity, image = item[:4]
         orients = None
-        if orientation:
-            orients = item[4] if len(item) > 4 and item[4] is not None else [0] * len(words)
+        if orientation or rule_hints:
+            given = item[4] if len(item) > 4 and item[4] is not None else None
+            orients = word_types(words, boxes, entity, given, rule_hints=rule_hints)
         ws = encode_item(
             tokenizer, words, boxes, entity, None if tags is None else tags[i],
             item=i, max_length=max_length, stride=stride, prompt_format=prompt_format, orients=orients,

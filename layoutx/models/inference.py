@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from layoutx.models.encoding import PROMPT_FORMAT, Window, encode_batch, merge_windows
+from layoutx.models.encoding import PROMPT_FORMAT, Window, encode_batch, input_kinds, merge_windows
 from layoutx.models.export import read_meta, resolve_model_dir
 
 # (words, boxes 0..1000, entity, PIL image | None[, orientation class per word])
@@ -29,8 +29,8 @@ class Tagger:
         self.prompt_format = str(enc.get("prompt_format", PROMPT_FORMAT))
         self.visual = bool(getattr(model.config, "visual_embed", False))
         self.image_size = int(getattr(model.config, "input_size", 224))
-        # models trained with word orientation have one token type per orientation class
-        self.orientation = int(getattr(model.config, "type_vocab_size", 1) or 1) > 1
+        # token types: one per orientation class, doubled when the model reads the rules' pick (encoding)
+        self.orientation, self.rule_hints = input_kinds(model.config)
 
     @classmethod
     def from_pretrained(cls, model_dir: str | Path | None = None, device: str | None = None) -> Tagger:
@@ -51,6 +51,7 @@ class Tagger:
         return encode_batch(
             self.tokenizer, items, max_length=self.max_length, stride=self.stride, visual=self.visual,
             image_size=self.image_size, prompt_format=self.prompt_format, orientation=self.orientation,
+            rule_hints=self.rule_hints,
         )
 
     @torch.inference_mode()

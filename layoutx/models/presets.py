@@ -14,7 +14,7 @@ from transformers import AutoTokenizer, LayoutLMv3Config, LayoutLMv3ForTokenClas
 
 from layoutx.errors import ModelNotFoundError
 from layoutx.labels.tags import ID2LABEL, LABEL2ID, LABELS
-from layoutx.ocr.types import N_ORIENTATIONS
+from layoutx.models.encoding import type_vocab_size
 
 SPECIAL_TOKENS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]  # ids 0..4, RoBERTa/LayoutLMv3 order
 BASE_HUB_ID = "microsoft/layoutlmv3-base"
@@ -112,8 +112,8 @@ def _chain(*iterables: Iterable[str]) -> Iterable[str]:
             yield str(w)
 
 
-def load_base(pretrained: str | None, visual_embed: bool | None = None, orientation: bool = False
-              ) -> tuple[Any, Any]:
+def load_base(pretrained: str | None, visual_embed: bool | None = None, orientation: bool = False,
+              rule_hints: bool = False) -> tuple[Any, Any]:
     """Load LayoutLMv3 weights + tokenizer from a local dir or the HF cache (offline); ModelNotFoundError otherwise."""
     source = str(pretrained or BASE_HUB_ID)
     hint = (
@@ -128,8 +128,8 @@ def load_base(pretrained: str | None, visual_embed: bool | None = None, orientat
     overrides: dict[str, Any] = dict(_label_kwargs())
     if visual_embed is not None:
         overrides["visual_embed"] = bool(visual_embed)
-    if orientation:
-        overrides["type_vocab_size"] = N_ORIENTATIONS
+    if orientation or rule_hints:
+        overrides["type_vocab_size"] = type_vocab_size(orientation, rule_hints)
     try:
         tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=True)
         model = LayoutLMv3ForTokenClassification.from_pretrained(
@@ -148,7 +148,8 @@ def build_model(spec: Mapping[str, Any], train_words: Iterable[str] | None = Non
 
         return build_small(spec)
     if name == "base":
-        return load_base(spec.get("pretrained"), spec.get("visual_embed"), bool(spec.get("orientation", False)))
+        return load_base(spec.get("pretrained"), spec.get("visual_embed"), bool(spec.get("orientation", False)),
+                         bool(spec.get("rule_hints", False)))
     if name != "tiny":
         raise ValueError(f"unknown model preset {name!r} (tiny, small or base)")
     if train_words is None:
@@ -164,6 +165,6 @@ def build_model(spec: Mapping[str, Any], train_words: Iterable[str] | None = Non
         dropout=float(spec.get("dropout", 0.1)),
         input_size=int(spec.get("input_size", 224)),
         patch_size=int(spec.get("patch_size", 16)),
-        type_vocab_size=N_ORIENTATIONS if spec.get("orientation", False) else 1,
+        type_vocab_size=type_vocab_size(bool(spec.get("orientation", False)), bool(spec.get("rule_hints", False))),
     )
     return LayoutLMv3ForTokenClassification(config), tokenizer

