@@ -20,6 +20,7 @@ the loop, the partial file and resuming stay here, so every runner writes the sa
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import os
 import sys
@@ -243,21 +244,18 @@ def _process_chunk(rows: list[_Row], extractor: Any, c: dict[str, Any], images_d
                    download_dir: Path | None) -> list[tuple[str, str, str, str, str]]:
     """(index, prediction, status, source, model_answer) per row of the chunk, in order."""
 
-    def ocr(paths: list[str]) -> Mapping[str, Any]:
+    def ocr(paths: list[str], retry: bool = False) -> Mapping[str, Any]:
         try:
-            return extractor.ocr_paths(paths, workers=int(c["workers"]) if c["workers"] else None)
+            return extractor.ocr_paths(paths, workers=int(c["workers"]) if c["workers"] else None, retry=retry)
         except BrokenProcessPool as exc:
             # A worker died (out of memory on a huge image, or a result that could not be sent back):
             # redo this chunk in-process rather than lose the run.
             print(f"warning: OCR worker pool failed ({exc}); retrying {len(paths)} images in-process",
                   file=sys.stderr)
-            return extractor.ocr_paths(paths, workers=1)
+            return extractor.ocr_paths(paths, workers=1, retry=retry)
 
-    def again(paths: list[str]) -> Mapping[str, Any]:
-        return extractor.ocr_paths(paths, workers=int(c["workers"]) if c["workers"] else None, retry=True)
-
-    again_or_none = again if extractor.retry_target() is not None else None
-    staged = _ocr_stage(rows, c, images_dir, download_dir, ocr, extractor.needs_image, again_or_none)
+    again = functools.partial(ocr, retry=True) if extractor.retry_target() is not None else None
+    staged = _ocr_stage(rows, c, images_dir, download_dir, ocr, extractor.needs_image, again)
     return _predict_stage(rows, staged, extractor)
 
 

@@ -21,6 +21,7 @@ from torch.utils.data import DataLoader
 
 from layoutx.errors import InputFileError
 from layoutx.models.encoding import IMAGE_MEAN, IMAGE_STD, Window, collate_windows, encode_item, word_types
+from layoutx.ocr.retry import retry_settings
 
 
 def _get(cfg: Any, key: str, default: Any = None) -> Any:
@@ -43,16 +44,6 @@ def ocr_engine_spec(ocr_cfg: Any) -> tuple[str, dict[str, Any]]:
     return str(name), {str(k): v for k, v in fields.items()}
 
 
-def _retry_spec(ocr_cfg: Any, engine_name: str) -> dict[str, Any] | None:
-    """The prediction-time retry the model is exported with (``layoutx.ocr.retry.retry_settings``)."""
-    from layoutx.ocr.retry import retry_settings
-
-    fields = dict(ocr_cfg.items()) if ocr_cfg is not None else {}
-    if isinstance(fields.get("retry"), Mapping):
-        fields["retry"] = dict(fields["retry"].items())
-    return retry_settings(engine_name, fields)
-
-
 def _built_ok(path: Path) -> bool:
     return (path / "dataset_dict.json").is_file()
 
@@ -67,7 +58,7 @@ def prepare_dataset(data_cfg: Any, ocr_cfg: Any, data_dir: str | Path, cache_dir
     val_fraction = float(_get(data_cfg, "val_fraction", 0.1))
     split_seed = int(_get(data_cfg, "split_seed", seed))
     summary: dict[str, Any] = {"source": name, "ocr_engine": engine_name, "ocr_settings": settings,
-                               "ocr_retry": _retry_spec(ocr_cfg, engine_name)}
+                               "ocr_retry": retry_settings(engine_name, ocr_cfg)}
     built_dir = _get(data_cfg, "built_dir")
     if built_dir:  # a dataset built earlier (e.g. by `python -m layoutx weak-labels`): no generation/OCR stage
         built = Path(str(built_dir)).expanduser()

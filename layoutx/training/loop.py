@@ -68,6 +68,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     if visual and data_summary.get("images") is False:
         raise LayoutxError(f"data={cfg.data.name} has no images for the visual patches; "
                                  "use a preset with visual_embed=false")
+    orientation, rule_hints = input_kinds(model.config)  # what the token types carry (encoding)
     dm = TaggingDataModule(
         ds, tokenizer, batch_size=int(cfg.train.batch_size), eval_batch_size=int(cfg.train.eval_batch_size),
         max_length=int(cfg.model.max_length), stride=int(cfg.model.stride), visual=visual,
@@ -77,7 +78,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         seed=int(cfg.seed),
         # a preset may cap the padded tokens per step lower than train's (wider models: more memory per token)
         max_batch_tokens=_token_cap(cfg.train.get("max_batch_tokens"), cfg.model.get("max_batch_tokens")),
-        orientation=input_kinds(model.config)[0], rule_hints=input_kinds(model.config)[1],
+        orientation=orientation, rule_hints=rule_hints,
     )
     module = TaggerModule(model, lr=float(cfg.train.lr), weight_decay=float(cfg.train.weight_decay),
                           warmup_ratio=float(cfg.train.warmup_ratio))
@@ -134,7 +135,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
             "encoding": {"prompt_format": str(cfg.model.prompt_format), "max_length": int(cfg.model.max_length),
                          "stride": int(cfg.model.stride), "visual_embed": bool(model.config.visual_embed),
                          "image_size": int(getattr(model.config, "input_size", 224)),
-                         "orientation": input_kinds(model.config)[0], "rule_hints": input_kinds(model.config)[1]},
+                         "orientation": orientation, "rule_hints": rule_hints},
             "ocr": {"engine": data_summary["ocr_engine"], "settings": data_summary["ocr_settings"],
                     "retry": data_summary.get("ocr_retry")},
             "data": data_summary,
