@@ -529,12 +529,13 @@ def _first_printing(words: Sequence[Word], cand: _Cand | None, entity: str) -> _
     is the second and the same quantity in another unit is printed just before it, that one. Measured on
     the test-hand-train labels, where OCR shows such a pair and the gold is one of them: the first in
     1,057 rows, the second in 88 (non-length entities 121 : 5), also when the second is printed larger.
-    The first printing is read with the usual unit misreadings repaired ("NET WT 4.5 0Z (127g)"): the
-    conversion check keeps a misreading from pairing by chance."""
+    The first printing is read with the usual unit misreadings repaired ("NET WT 4.5 0Z (127g)"), and on a
+    volume a bare "oz" counts as a fluid ounce ("16 oz (473ml)": test-hand-train writes such a volume in
+    fluid ounces): the conversion check keeps a misreading or a weight from pairing by chance."""
     if cand is None or cand.range is not None or not cand.indices:
         return cand
     fixed, owner = repair_words(words, entity)
-    cands = find_candidates(fixed, entity, split=False)
+    cands = find_candidates(fixed, entity, split=False, unit_of=_volume_ounce if entity == "item_volume" else None)
     for prev, cur in zip(cands, cands[1:]):
         if owner[cur.value_span[0]] in cand.indices and cur.value == cand.value and cur.unit == cand.unit:
             if cur.start - prev.end <= PAIR_GAP and same_quantity(prev.value, prev.unit, cur.value, cur.unit):
@@ -546,6 +547,11 @@ def _first_printing(words: Sequence[Word], cand: _Cand | None, entity: str) -> _
 
 
 PAIR_GAP = 2  # words allowed between the two printings of one quantity: "(" or "/"
+
+
+def _volume_ounce(text: str, entity: str) -> str | None:
+    """``resolve_unit``, except that an ounce reads as a fluid ounce (only for pairing printings)."""
+    return "fluid ounce" if lookup_unit(text) == "ounce" else resolve_unit(text, entity)
 
 
 def _text(cand: _Cand | None, entity: str) -> str:

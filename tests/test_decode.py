@@ -124,10 +124,11 @@ def test_unit_not_allowed_for_the_entity_discards_the_candidate() -> None:
     assert decode(words, probs(["B-VALUE", "B-UNIT"]), "width").text == ""
     # the same with an untagged kg after the number
     assert decode(words, probs(["B-VALUE", "O"]), "width", fallback=False).text == ""
-    # a bare "oz" is a weight: not an item_volume unit; the fallback then finds the millilitres
-    words = line(["8", "oz", "236", "ml"])
+    # a bare "oz" is a weight: not an item_volume unit; the fallback then finds the millilitres (which
+    # are not 8 fl oz: as "8 oz 236 ml" the oz would be their first printing, in fluid ounces)
+    words = line(["8", "oz", "300", "ml"])
     pred = decode(words, probs(["B-VALUE", "B-UNIT", "O", "O"]), "item_volume")
-    assert (pred.text, pred.source) == ("236.0 millilitre", FALLBACK)
+    assert (pred.text, pred.source) == ("300.0 millilitre", FALLBACK)
     # "m" is a metre only for lengths
     assert decode(line(["3", "m"]), probs(["B-VALUE", "B-UNIT"]), "item_weight", fallback=False).text == ""
     assert decode(line(["3", "m"]), probs(["B-VALUE", "B-UNIT"]), "width").text == "3.0 metre"
@@ -349,6 +350,23 @@ def test_the_first_printing_is_read_through_a_unit_misreading() -> None:
     assert decode(words, None, "item_weight").text == "4.5 ounce"
     words = split_glued(line(["NET", "WT.", "9.5", "0Z", "(127g)"], heights={4: 40.0}))
     assert decode(words, None, "item_weight").text == "127.0 gram"
+
+
+@pytest.mark.parametrize("texts, answer", [
+    (["16", "oz", "(473ml)"], "16.0 fluid ounce"),  # a bare oz paired with its millilitres is a fluid ounce
+    (["12", "FL.", "0Z.", "(355ml"], "12.0 fluid ounce"),  # "0Z." with its dot is still a misread oz
+    (["4FL.OZ.(118.28", "mL)"], "4.0 fluid ounce"),  # split into "FL", ".", "OZ": one unit across the dot
+    (["15", "f", "oz", "(443", "mL)"], "15.0 fluid ounce"),  # the OCR dropped the "l" of "fl oz"
+    (["2", "fioz", "(60ml)"], "2.0 fluid ounce"),
+    (["16", "oz", "(500ml)"], "500.0 millilitre"),  # 16 fl oz = 473 ml: not one quantity, no pair
+    (["16", "oz", "bottle"], ""),  # a bare oz alone is a weight, never a volume answer
+])
+def test_volume_first_printings_in_fluid_ounces_read_through_ocr_variants(texts, answer) -> None:
+    """Rules: the millilitres are printed twice as tall, so they win unless the fl oz pairs with them."""
+    texts = [w.text for w in split_glued(line(texts))]
+    tall = {i for i, t in enumerate(texts) if t.lower().startswith("ml")}
+    words = line(texts, heights={i: 40.0 for i in tall | {i - 1 for i in tall}})
+    assert decode(words, None, "item_volume").text == answer
 
 
 def test_a_pack_count_is_not_a_weight_but_a_dimension_list_is_lengths() -> None:

@@ -75,3 +75,10 @@ def test_gsm_fabric_weight_reads_as_gram():
 
     assert resolve_unit("GSM", "item_weight") == "gram"
     assert resolve_unit("gsm", "width") is None
+
+
+@pytest.mark.parametrize("written", ["f oz", "F OZ", "fi oz", "fioz", "FIOZ"])
+def test_fluid_ounce_with_its_l_dropped_or_misread(written):
+    """OCR drops the "l" of "fl oz" or reads it as "i"; only a volume may use the unit."""
+    assert resolve_unit(written, "item_volume") == "fluid ounce"
+    assert resolve_unit(written, "item_weight") is None

@@ -78,6 +78,7 @@ _ALIASES: dict[str, str] = {
     "µl": "microlitre", "μl": "microlitre", "ul": "microlitre", "microliter": "microlitre",
     "floz": "fluid ounce", "fl oz": "fluid ounce", "fluid oz": "fluid ounce", "fluid ounces": "fluid ounce",
     "fl ounce": "fluid ounce", "fl ounces": "fluid ounce",
+    "f oz": "fluid ounce", "fi oz": "fluid ounce", "fioz": "fluid ounce",  # OCR drops or misreads the "l"
     "gal": "gallon", "gals": "gallon", "gallons": "gallon", "us gal": "gallon",
     "imp gal": "imperial gallon", "imperial gallons": "imperial gallon",
     "qt": "quart", "qts": "quart", "quarts": "quart", "pt": "pint", "pts": "pint", "pints": "pint",

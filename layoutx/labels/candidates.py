@@ -80,7 +80,9 @@ def _unit_at(words: Sequence[Word], i: int, entity: str, unit_of: Callable[[str,
     n = len(words)
     for k in range(min(_MAX_UNIT_WORDS, n - i), 0, -1):
         span = words[i : i + k]
-        if not all(_has_unit_chars(w.text) for w in span):
+        # a dot may stand alone inside a unit the OCR split ("4FL.OZ.(118 mL)" -> "FL", ".", "OZ")
+        if not (_has_unit_chars(span[-1].text) and all(_has_unit_chars(w.text) or (w.text == "." and 0 < j < k - 1)
+                                                      for j, w in enumerate(span))):
             continue
         unit = unit_of(" ".join(w.text for w in span), entity)
         if unit is not None:

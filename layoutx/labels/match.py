@@ -32,7 +32,7 @@ from layoutx.labels.tokens import correct_confusions, split_glued, split_word, w
 from layoutx.ocr.types import OcrResult, Word
 
 REL_TOL = 1e-6
-_GLUED_0Z = re.compile(r"(?<=\d)0([zZ])$")
+_GLUED_0Z = re.compile(r"(?<=[\dlL])0([zZ])(?![A-Za-z0-9])")
 _GLUED_9 = re.compile(r"(?<=\d)9$")
 _GLUED_QUOTE = re.compile(r"(?<=\d)'$")
 
@@ -120,8 +120,9 @@ def unit_confusions(texts: Sequence[str], gold_unit: str) -> list[str]:
         after_number = bool(word_number(prev)) or (
             prev in ("k", "K") and i > 1 and bool(word_number(texts[i - 2])))
         if gold_unit in ("ounce", "fluid ounce"):
-            if (after_number or prev.lower().rstrip(".") == "fl") and t in ("0z", "0Z", "02"):
-                out[i] = "oz"
+            bare = t.rstrip(".,)")
+            if (after_number or prev.lower().rstrip(".") == "fl") and bare in ("0z", "0Z", "02"):
+                out[i] = "oz" + t[2:]
             elif _GLUED_0Z.search(t):
                 out[i] = _GLUED_0Z.sub(r"o\1", t)
         elif gold_unit in ("gram", "kilogram"):
