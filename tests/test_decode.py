@@ -369,6 +369,19 @@ def test_volume_first_printings_in_fluid_ounces_read_through_ocr_variants(texts,
     assert decode(words, None, "item_volume").text == answer
 
 
+def test_a_reading_far_beyond_any_catalogue_value_is_never_the_answer() -> None:
+    """ "217003.7V": a cell size glued to its voltage; 3000 V is ten times the official 99th percentile."""
+    words = split_glued(line(["4600MAH", "217003.7V", "battery", "3.7V"], heights={1: 40.0}))
+    assert decode(words, None, "voltage").text == "3.7 volt"
+    tags = ["B-VALUE" if w.text == "217003.7" else "O" for w in words]
+    pred = decode(words, probs(tags), "voltage", fallback=False)
+    assert pred.text == "3.7 volt"  # the model's implausible span gives way to its ranking of the others
+    assert decode(split_glued(line(["2999V"])), None, "voltage").text == "2999.0 volt"
+    # a misread unit: "98 m" printed taller than "38 cm" is still no height (30 m is the limit)
+    assert decode(line(["98", "m", "38", "cm"], heights={0: 40.0, 1: 40.0}), None, "height").text == "38.0 centimetre"
+    assert decode(line(["28", "m", "38", "cm"], heights={0: 40.0, 1: 40.0}), None, "height").text == "28.0 metre"
+
+
 def test_a_pack_count_is_not_a_weight_but_a_dimension_list_is_lengths() -> None:
     words = split_glued(line(["CAFE", "6x200gr"], heights={1: 40.0}))
     assert [w.text for w in words] == ["CAFE", "6", "x", "200", "gr"]
