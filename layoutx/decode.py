@@ -553,6 +553,8 @@ def _first_printing(words: Sequence[Word], cand: _Cand | None, entity: str) -> _
     is the second and the same quantity in another unit is printed just before it, that one. Measured on
     the test-hand-train labels, where OCR shows such a pair and the gold is one of them: the first in
     1,057 rows, the second in 88 (non-length entities 121 : 5), also when the second is printed larger.
+    Pairs are read left to right, so of a label printed twice ("11.8 in / 30 cm ... 11.8 in / 30 cm") the
+    second "11.8 in" is never taken for the second printing of the first "30 cm".
     The first printing is read with the usual unit misreadings repaired ("NET WT 4.5 0Z (127g)"), and on a
     volume a bare "oz" counts as a fluid ounce ("16 oz (473ml)": test-hand-train writes such a volume in
     fluid ounces): the conversion check keeps a misreading or a weight from pairing by chance."""
@@ -560,13 +562,17 @@ def _first_printing(words: Sequence[Word], cand: _Cand | None, entity: str) -> _
         return cand
     fixed, owner = repair_words(words, entity)
     cands = find_candidates(fixed, entity, split=False, unit_of=_volume_ounce if entity == "item_volume" else None)
+    second = False  # the previous candidate is itself a second printing: it cannot start another pair
     for prev, cur in zip(cands, cands[1:]):
+        pair = (not second and cur.start - prev.end <= PAIR_GAP
+                and same_quantity(prev.value, prev.unit, cur.value, cur.unit))
         if owner[cur.value_span[0]] in cand.indices and cur.value == cand.value and cur.unit == cand.unit:
-            if cur.start - prev.end <= PAIR_GAP and same_quantity(prev.value, prev.unit, cur.value, cur.unit):
+            if pair:
                 spans = [prev.value_span] + ([prev.unit_span] if prev.unit_span else [])
                 idx = sorted({owner[i] for a, b in spans for i in range(a, b)})
                 return _Cand(prev.value, prev.unit, cand.score, idx, None, cand.weak)
             break
+        second = pair
     return cand
 
 

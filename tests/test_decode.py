@@ -337,6 +337,17 @@ def test_the_first_of_two_printings_of_one_quantity_is_the_answer(texts, entity,
     assert decode(words, None, entity).text == answer  # the rules pick the larger second printing first
 
 
+@pytest.mark.parametrize("tagged", [0, 3, 5, 8])
+def test_a_label_printed_twice_pairs_within_each_label_only(tagged) -> None:
+    """ "11.8 in / 30 cm" at both ends of a drawing: whichever printing the model tags, the answer is the
+    first printing of its own label; the second "11.8 in" is not the second printing of the first "30 cm"."""
+    words = split_glued(line(["11.8", "in", "/", "30", "cm", "11.8", "in", "/", "30", "cm"]))
+    tags = ["O"] * len(words)
+    tags[tagged], tags[tagged + 1] = "B-VALUE", "B-UNIT"
+    pred = decode(words, probs(tags), "width")
+    assert (pred.text, pred.word_indices) == ("11.8 inch", (0, 1) if tagged < 5 else (5, 6))
+
+
 def test_two_different_quantities_are_not_one_printing() -> None:
     words = split_glued(line(["Serving", "8", "oz", "(500g)"]))
     pred = decode(words, probs(["O", "O", "O", "O", "B-VALUE", "B-UNIT", "O"]), "item_weight", fallback=False)
