@@ -253,3 +253,25 @@ def test_data_ocr_text_trains_on_real_text_rows_without_the_held_out_images(tmp_
     with pytest.raises(LayoutxError, match="no images for the visual patches"):
         train(compose_cfg(tmp_path, "data=ocr_text", f"data.csv={csv_path}", "data.synthetic_images=0",
                           "trainer.fast_dev_run=1", "model.visual_embed=true", *small))
+
+
+def test_learning_rate_anneals_over_the_time_cap_when_it_comes_first():
+    """A fit planned for 1,000 steps but capped at 100 s: half the time gone means half the schedule done,
+    whatever the step; without a cap (or before the fit starts) the steps alone count."""
+    import time
+
+    import torch
+
+    from layoutx.training.module import TaggerModule
+
+    plain = TaggerModule(torch.nn.Linear(2, 2), warmup_ratio=0.1)
+    assert plain.progress(50, 1000) == 0.05 and plain.lr_factor(50, 1000) == pytest.approx(0.5)
+    assert plain.lr_factor(550, 1000) == pytest.approx(0.5) and plain.lr_factor(1000, 1000) == 0.0
+    capped = TaggerModule(torch.nn.Linear(2, 2), warmup_ratio=0.1, time_budget_s=100.0)
+    assert capped.progress(50, 1000) == 0.05  # not started: steps only
+    capped._fit_start = time.monotonic() - 50.0
+    assert capped.progress(50, 1000) == pytest.approx(0.5, abs=0.01)
+    assert capped.lr_factor(50, 1000) == pytest.approx(0.5 / 0.9, abs=0.02)
+    assert capped.progress(900, 1000) == 0.9  # the steps may still come first
+    capped._fit_start = time.monotonic() - 150.0
+    assert capped.lr_factor(60, 1000) == 0.0  # past the cap: fully annealed

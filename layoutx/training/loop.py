@@ -80,9 +80,6 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         max_batch_tokens=_token_cap(cfg.train.get("max_batch_tokens"), cfg.model.get("max_batch_tokens")),
         orientation=orientation, rule_hints=rule_hints,
     )
-    module = TaggerModule(model, lr=float(cfg.train.lr), weight_decay=float(cfg.train.weight_decay),
-                          warmup_ratio=float(cfg.train.warmup_ratio))
-
     run_dir = _run_dir(cfg)
     run_dir.mkdir(parents=True, exist_ok=True)
     ckpt = ModelCheckpoint(dirpath=run_dir / "checkpoints", filename="best-{epoch}-{val_challenge_f1:.4f}",
@@ -97,6 +94,10 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     if total:  # the whole run (data stages included) should end within ``total``; keep ≥1 minute for the fit
         left = float(total) - (time.time() - t0) / 60 - 0.5  # 0.5: final validation + export
         max_time = max(1.0, min(float(max_time), left) if max_time else left)
+    # the learning rate anneals over the time cap too: a fit cut by it still ends at the low rate
+    module = TaggerModule(model, lr=float(cfg.train.lr), weight_decay=float(cfg.train.weight_decay),
+                          warmup_ratio=float(cfg.train.warmup_ratio),
+                          time_budget_s=float(max_time) * 60 if max_time else None)
     trainer = pl.Trainer(
         accelerator=cfg.trainer.accelerator, devices=cfg.trainer.devices, strategy=cfg.trainer.strategy,
         num_nodes=int(cfg.trainer.num_nodes), precision=cfg.trainer.precision,
