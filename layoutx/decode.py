@@ -375,8 +375,7 @@ DIMENSION_ORIENTATIONS: dict[str, frozenset[int]] = {
 
 
 def _pick(words: Sequence[Word], cands: Sequence[Candidate], entity: str) -> _Cand:
-    # "Cholesterol 0mg", "Og sugar", "282202120113 V" (digits glued by the OCR): never the answer
-    cands = [c for c in cands if c.value > 0 and not _too_large(c.value, c.unit, entity)] or cands
+    cands = [c for c in cands if not _impossible(c.value, c.unit, entity)] or cands
     keyed = [c for c in cands if _has_keyword(words, c.value_span[0], entity)]
     pool = keyed or cands
     if not keyed:
@@ -445,7 +444,7 @@ GUESS_RANKS = True
 def _implausible(words: Sequence[Word], value: float, unit: str | None, start: int, entity: str) -> bool:
     """A quantity the rules never answer with: zero, one beyond ``PLAUSIBLE_MAX``, a nutrition-panel row for
     item_weight, or one named by a keyword of another quantity ("Max User Weight", "G.W.")."""
-    if value == 0 or _too_large(value, unit, entity):
+    if _impossible(value, unit, entity):
         return True
     return bool(_window(words, start) & NOT_KEYWORDS.get(entity, frozenset())) or _nutrient_row(words, start, entity)
 
@@ -469,8 +468,10 @@ PLAUSIBLE_MAX: dict[str, dict[str, float]] = {
 }
 
 
-def _too_large(value: float, unit: str | None, entity: str) -> bool:
-    return unit is not None and value > PLAUSIBLE_MAX.get(entity, {}).get(unit, math.inf)
+def _impossible(value: float, unit: str | None, entity: str) -> bool:
+    """Zero ("Cholesterol 0mg", "Og sugar") or beyond ``PLAUSIBLE_MAX`` ("282202120113 V", digits the OCR
+    glued): never the answer (printed numbers are never negative: ``word_number``)."""
+    return value == 0 or (unit is not None and value > PLAUSIBLE_MAX.get(entity, {}).get(unit, math.inf))
 
 
 def _nutrient_row(words: Sequence[Word], start: int, entity: str) -> bool:

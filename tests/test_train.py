@@ -7,9 +7,11 @@ import json
 import random
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+import torch
 from hydra import compose, initialize_config_dir
 from transformers import AutoTokenizer, LayoutLMv3ForTokenClassification
 
@@ -20,6 +22,7 @@ from layoutx.models.encoding import encode_batch
 from layoutx.ocr.types import Word
 from layoutx.training import train
 from layoutx.training.data import LengthBucketSampler, augment_row, budget_batches
+from layoutx.training.module import TaggerModule
 
 ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "conf"
@@ -258,12 +261,6 @@ def test_data_ocr_text_trains_on_real_text_rows_without_the_held_out_images(tmp_
 def test_learning_rate_anneals_over_the_time_cap_when_it_comes_first():
     """A fit planned for 1,000 steps but capped at 100 s: half the time gone means half the schedule done,
     whatever the step; without a cap (or before the fit starts) the steps alone count."""
-    import time
-
-    import torch
-
-    from layoutx.training.module import TaggerModule
-
     plain = TaggerModule(torch.nn.Linear(2, 2), warmup_ratio=0.1)
     assert plain.progress(50, 1000) == 0.05 and plain.lr_factor(50, 1000) == pytest.approx(0.5)
     assert plain.lr_factor(550, 1000) == pytest.approx(0.5) and plain.lr_factor(1000, 1000) == 0.0

@@ -111,7 +111,7 @@ def split_repaired(words: Sequence[Word], texts: Sequence[str]) -> tuple[list[Wo
 
 def unit_confusions(texts: Sequence[str], gold_unit: str) -> list[str]:
     """Units misread as digits right after a number, repaired for the second pass (same lengths):
-    "0z"/"02" -> "oz" ("8 0z", "33.8 FL. 0Z", "80z" -> "8oz"), a "9" for "g" when the gold is in grams or kilograms
+    "0z"/"02" -> "oz" ("8 0z", "33.8 FL. 0Z.", "80z" -> "8oz", "28FL0Z" -> "28FLOZ"), a "9" for "g" when the gold is in grams or kilograms
     ("85 9", "k 9", "1809" -> "180g"), and a single quote for an inch mark when the gold is in inches
     (EasyOCR reads " as '). Only the gold's own unit is repaired, so no other unit can appear."""
     out = list(texts)
