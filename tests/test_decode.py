@@ -268,6 +268,19 @@ def test_fallback_repairs_ocr_misreadings_only_when_nothing_reads_as_is() -> Non
     assert decode(split_glued(line(["SOLO", "lOO%", "cotton"])), None, "item_weight").text == ""
 
 
+@pytest.mark.parametrize("texts, entity, answer", [
+    (["Net", "weight:", "200ge"], "item_weight", "200.0 gram"),  # the EU estimated sign read as an "e"
+    (["TUNA", "FILLET", "156ge"], "item_weight", "156.0 gram"),
+    (["250mLe"], "item_volume", "250.0 millilitre"),
+    (["Unit", "Weight.", "501b", "Warranty"], "item_weight", "50.0 pound"),  # "lb" read with a one
+    (["TWIN", "800", "1b", "weight"], "maximum_weight_recommendation", "800 pound"),
+    (["Weight", "5.731b(2.6kg)"], "item_weight", "5.73 pound"),
+    (["part", "21B3"], "item_weight", ""),  # not a "1b" unit: the word is a name
+])
+def test_units_misread_as_printed_are_read_as_quantities(texts, entity, answer) -> None:
+    assert decode(split_glued(line(texts)), None, entity).text == answer
+
+
 def _drawing() -> list[Word]:
     """A dimension drawing: a product silhouette's labels — "40 cm" below it (width), "25 cm" beside it
     upright, "15 cm" beside it read bottom to top, "10 cm" on the slanted depth line, all the same size."""

@@ -68,6 +68,7 @@ _ALIASES: dict[str, str] = {
     "mcg": "microgram", "µg": "microgram", "μg": "microgram", "ug": "microgram",
     "oz": "ounce", "ozs": "ounce", "ounces": "ounce", "onz": "ounce",
     "lb": "pound", "lbs": "pound", "pounds": "pound", "ib": "pound", "ibs": "pound",
+    "1b": "pound", "1bs": "pound",  # OCR reads the "l" as a one ("50 1b", "501b": layoutx.labels.tokens)
     "t": "ton", "ton": "ton", "tons": "ton", "tonne": "ton", "tonnes": "ton",
     # volume
     "ml": "millilitre", "mls": "millilitre", "cc": "millilitre", "milliliter": "millilitre",

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from layoutx.core.units import LENGTH_ENTITIES, allowed_units, is_length_only_alias, lookup_unit, resolve_unit
-from layoutx.labels.tokens import split_glued, word_number
+from layoutx.labels.tokens import ONE_B_UNITS, split_glued, word_number
 from layoutx.ocr.types import Word
 
 # Words joining the numbers of a chain: dimensions (x), ranges (-, ~, to), alternatives (/), lists (,).
@@ -71,7 +71,8 @@ def text_height(word: Word) -> float:
 
 
 def _has_unit_chars(text: str) -> bool:
-    return any(c.isalpha() or c in "\"'”″’′µ" for c in text) and not any(c.isdigit() for c in text)
+    return any(c.isalpha() or c in "\"'”″’′µ" for c in text) and (
+        not any(c.isdigit() for c in text) or text.lower() in ONE_B_UNITS)
 
 
 def _unit_at(words: Sequence[Word], i: int, entity: str, unit_of: Callable[[str, str], str | None]

@@ -44,6 +44,11 @@ _UNIT_PREFIXES = {"fl", "fl.", "cu", "sq", "imp", "us", "fluid", "cubic"}
 # Letters that may be glued in front of a number of a quantity ("AC100-240V", "x30").
 _NUMBER_PREFIXES = {"x", "X", "AC", "DC", "ac", "dc", "Ac", "Dc"}
 _QUOTES = set("\"'”″’′")
+# Units after which OCR glues an "e": the EU estimated sign ℮ ("400ge", "250mLe").
+_ESTIMATED_SIGN_UNITS = frozenset({"gram", "kilogram", "milligram", "millilitre", "litre", "centilitre"})
+# "lb" misread with a one ("501b" is 50 lb, "800 1b" 800 lb): the only unit words with a digit
+# (``layoutx.core.units`` has them as aliases of pound).
+ONE_B_UNITS = frozenset({"1b", "1bs"})
 
 # Typical OCR confusions of digits, applied only inside numeric runs (see ``correct_confusions``).
 CONFUSIONS: dict[str, str] = {"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "S": "5", "s": "5",
@@ -117,13 +122,21 @@ def _segments(text: str) -> list[tuple[str, int, int]]:
     for m in _SEGMENT_RE.finditer(text):
         kind = m.lastgroup or "other"
         s, e = m.span()
-        if kind == "alpha":
-            # "cmx" in "25cmx30cm": a unit glued to the dimension sign.
+        if kind == "alpha" and out and out[-1][0] == "num":
             run = text[s:e]
-            if (len(run) > 1 and run[-1] in "xX" and out and out[-1][0] == "num"
-                    and lookup_unit(run[:-1]) is not None and lookup_unit(run) is None):
+            # "cmx" in "25cmx30cm": a unit glued to the dimension sign; "400ge", "250mLe": the EU
+            # estimated sign (℮) read as an "e" after a metric unit.
+            unit = lookup_unit(run[:-1]) if len(run) > 1 else None
+            if unit is not None and lookup_unit(run) is None and (
+                    run[-1] in "xX" or (run[-1] == "e" and unit in _ESTIMATED_SIGN_UNITS)):
                 out.append(("alpha", s, e - 1))
                 out.append(("alpha", e - 1, e))
+                continue
+            # "501b", "5.731b(2.6kg)": "lb" read with a one; the one belongs to the unit.
+            ns, ne = out[-1][1], out[-1][2]
+            if "1" + run in ONE_B_UNITS and ne - ns > 1 and text[ne - 1] == "1" and text[ne - 2].isdigit():
+                out[-1] = ("num", ns, ne - 1)
+                out.append(("alpha", ne - 1, e))
                 continue
         if kind == "other" and out and out[-1][0] == "other" and text[s] == text[out[-1][1]]:
             out[-1] = ("other", out[-1][1], e)  # "--", "..." stay one piece
