@@ -383,7 +383,9 @@ def test_the_first_printing_is_read_through_a_unit_misreading() -> None:
     (["15", "f", "oz", "(443", "mL)"], "15.0 fluid ounce"),  # the OCR dropped the "l" of "fl oz"
     (["2", "fioz", "(60ml)"], "2.0 fluid ounce"),
     (["16", "oz", "(500ml)"], "500.0 millilitre"),  # 16 fl oz = 473 ml: not one quantity, no pair
-    (["16", "oz", "bottle"], ""),  # a bare oz alone is a weight, never a volume answer
+    (["16", "oz", "bottle"], "16.0 fluid ounce"),  # a bare oz is a volume only where no volume is printed
+    (["16", "oz", "bottle", "500ml"], "500.0 millilitre"),
+    (["Repels", "16f", "oz.", "473", "ml"], "16.0 fluid ounce"),  # the OCR dropped the "l" of "fl"
 ])
 def test_volume_first_printings_in_fluid_ounces_read_through_ocr_variants(texts, answer) -> None:
     """Rules: the millilitres are printed twice as tall, so they win unless the fl oz pairs with them."""
@@ -476,3 +478,13 @@ def test_the_model_alone_skips_quantities_the_rules_never_answer() -> None:
     rows = probs(["B-VALUE", "B-UNIT", "O", "O"])
     assert decode(words, rows, "item_volume", fallback=False).text == "250.0 millilitre"
     assert decode(line(["0", "ml"]), probs(["B-VALUE", "B-UNIT"]), "item_volume", fallback=False).text == "0.0 millilitre"
+
+
+def test_a_guessed_unit_gives_way_to_a_unit_the_rules_read_through_a_misreading() -> None:
+    """The model tags "12" of "12 0Z" on a can; no unit is printed as read, so its unit is a guess (ml). The
+    rules read "0Z" as an ounce, a fluid ounce on a volume where no volume unit is printed: that answers."""
+    words = split_glued(line(["WATERMELON", "12", "0Z"]))
+    model_only = decode(words, probs(["O", "B-VALUE", "O"]), "item_volume", fallback=False)
+    assert model_only.text == "12.0 millilitre"
+    pred = decode(words, probs(["O", "B-VALUE", "O"]), "item_volume")
+    assert (pred.text, pred.source, pred.word_indices) == ("12.0 fluid ounce", FALLBACK, (1, 2))

@@ -40,7 +40,7 @@ _LEAD_PUNCT = "([{<~≈:≥≤*#@+-–—"
 _TRAIL_PUNCT = ")]}>,;:.*!?-–—"
 
 # Letters that begin a multi-word unit ("16.9FL OZ", "5cu ft") but are not units themselves.
-_UNIT_PREFIXES = {"fl", "fl.", "cu", "sq", "imp", "us", "fluid", "cubic"}
+_UNIT_PREFIXES = {"fl", "fl.", "f", "cu", "sq", "imp", "us", "fluid", "cubic"}  # "f": "16f oz." (the l dropped)
 # Letters that may be glued in front of a number of a quantity ("AC100-240V", "x30").
 _NUMBER_PREFIXES = {"x", "X", "AC", "DC", "ac", "dc", "Ac", "Dc"}
 _QUOTES = set("\"'”″’′")
