@@ -56,6 +56,10 @@ def test_lookup_unit_aliases(written, unit):
         ("kg", "width", None),
         ("hp", "wattage", None),  # horsepower occurs in train.csv but is not an allowed unit
         ("cc", "item_volume", "millilitre"),
+        ("T", "maximum_weight_recommendation", "ton"),  # "3T jack"
+        ("t", "item_weight", None),  # "190T polyester": a thread count, not tons
+        ("tons", "item_weight", "ton"),
+        ("1b", "item_weight", "pound"),  # "lb" read with a one
         ("xyz", "width", None),
     ],
 )
