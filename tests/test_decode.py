@@ -276,6 +276,9 @@ def test_fallback_repairs_ocr_misreadings_only_when_nothing_reads_as_is() -> Non
     (["TWIN", "800", "1b", "weight"], "maximum_weight_recommendation", "800 pound"),
     (["Weight", "5.731b(2.6kg)"], "item_weight", "5.73 pound"),
     (["part", "21B3"], "item_weight", ""),  # not a "1b" unit: the word is a name
+    (["RYOBI", "ONE+", "18VLITHIUM"], "voltage", "18.0 volt"),  # a volt sign glued to the next word
+    (["Rated", "Voltage", "220VIsuHz"], "voltage", "220.0 volt"),
+    (["190T", "Polyester", "2.9", "kg"], "item_weight", "2.9 kilogram"),  # 190T: a thread count, not tons
 ])
 def test_units_misread_as_printed_are_read_as_quantities(texts, entity, answer) -> None:
     assert decode(split_glued(line(texts)), None, entity).text == answer

@@ -132,6 +132,11 @@ def _segments(text: str) -> list[tuple[str, int, int]]:
                 out.append(("alpha", s, e - 1))
                 out.append(("alpha", e - 1, e))
                 continue
+            # "18VLITHIUM", "220VIsuHz": a volt or watt sign glued to the word after it.
+            if len(run) >= 4 and run[0] in "VvWw" and lookup_unit(run) is None:
+                out.append(("alpha", s, s + 1))
+                out.append(("alpha", s + 1, e))
+                continue
             # "501b", "5.731b(2.6kg)": "lb" read with a one; the one belongs to the unit.
             ns, ne = out[-1][1], out[-1][2]
             if "1" + run in ONE_B_UNITS and ne - ns > 1 and text[ne - 1] == "1" and text[ne - 2].isdigit():
