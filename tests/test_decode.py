@@ -279,6 +279,8 @@ def test_fallback_repairs_ocr_misreadings_only_when_nothing_reads_as_is() -> Non
     (["RYOBI", "ONE+", "18VLITHIUM"], "voltage", "18.0 volt"),  # a volt sign glued to the next word
     (["Rated", "Voltage", "220VIsuHz"], "voltage", "220.0 volt"),
     (["190T", "Polyester", "2.9", "kg"], "item_weight", "2.9 kilogram"),  # 190T: a thread count, not tons
+    (["2000GPH", "12-VOLT", "10AMP"], "voltage", "12.0 volt"),  # a unit word spelled out after a hyphen
+    (["5-in-1", "tool"], "width", ""),  # ... not a two-letter one: "5-in-1" is not five inches
 ])
 def test_units_misread_as_printed_are_read_as_quantities(texts, entity, answer) -> None:
     assert decode(split_glued(line(texts)), None, entity).text == answer

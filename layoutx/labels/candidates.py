@@ -27,6 +27,7 @@ _TIMES = {"x", "X", "×", "*"}
 # Single words skipped between a number and its unit: closing brackets ("[100, 240] volt") and a stray
 # dot the OCR read between them ("1059 . grams").
 _SKIPPABLE = {")", "]", "}", ".", "·"}
+_HYPHENS = {"-", "–"}
 _MAX_UNIT_WORDS = 3
 _MAX_CHAIN = 6
 
@@ -130,6 +131,10 @@ def find_candidates(words: Sequence[Word], entity: str, *, lenient: bool = False
                 break
             if j + 2 < n and ws[j + 1].text in _SKIPPABLE and (u := unit_after(j + 2)) is not None:
                 found, unit_start = u, j + 2  # "[100, 240] volt"
+                break
+            if (j + 2 < n and ws[j + 1].text in _HYPHENS and len(ws[j + 2].text) >= 3 and ws[j + 2].text[:3].isalpha()
+                    and (u := unit_after(j + 2)) is not None):
+                found, unit_start = u, j + 2  # "12-VOLT", "6-quart": a unit word spelled out after a hyphen
                 break
             if j + 2 < n and ws[j + 1].text.strip() in CONNECTORS and readings[j + 2]:
                 j += 2
