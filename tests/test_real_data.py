@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from layoutx.labels.dataset import build
+from layoutx.labels.dataset import build, build_version
 from layoutx.labels.tags import LABEL2ID
 from layoutx.labels.tokens import word_number
 from layoutx.ocr.pipeline import get_engine
@@ -80,3 +80,6 @@ def test_data_real_mixes_real_and_synthetic_rows(few_rows, tmp_path):
     assert "orients" in ds["train"].column_names
     again, _ = prepare_dataset(cfg, {"name": "rapidocr", "threads": 2}, tmp_path / "data", tmp_path / "cache")
     assert again["train"]["words"] == ds["train"]["words"]  # the built datasets are reused
+    # ... under a name that carries the labelling code's version: a library upgrade builds anew
+    assert Path(summary["real_dataset_dir"]).name.endswith(f"-{build_version()}")
+    assert Path(summary["synthetic"]["dataset_dir"]).name.endswith(f"-{build_version()}")

@@ -136,6 +136,25 @@ def rows_to_examples(rows: Sequence[Mapping[str, str]], ocr_results: Mapping[str
     return out
 
 
+# Modules whose code decides a built dataset's words and tags: splitting, units, matching, the retry's choice of
+# words (which reads with the rules' decoder).
+_BUILD_MODULES = ("layoutx.labels.tokens", "layoutx.labels.candidates", "layoutx.labels.match",
+                  "layoutx.labels.dataset", "layoutx.labels.tags", "layoutx.core.units", "layoutx.core.values",
+                  "layoutx.ocr.retry", "layoutx.decode")
+
+
+def build_version() -> str:
+    """A short hash of the code that builds weak-label datasets: part of a built dataset's directory name, so
+    a dataset built by older code (say, before a unit misreading was added) is rebuilt, not reused."""
+    import importlib
+
+    digest = hashlib.sha1()
+    for name in _BUILD_MODULES:
+        module = importlib.import_module(name)
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return digest.hexdigest()[:8]
+
+
 def image_split(image: str, val_fraction: float, seed: int) -> str:
     """"validation" or "train" for an image, from a hash of its file name and the seed (deterministic,
     independent of row order and of the folder the images sit in)."""

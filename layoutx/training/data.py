@@ -2,7 +2,8 @@
 
 Each stage is cached on disk so an interrupted run resumes: synthetic images + labels.csv (skipped when
 present), downloads (only missing files), OCR (per-image cache of the OCR stage), the built weak-label
-DatasetDict (reused when its directory exists).
+DatasetDict (reused when its directory exists; the name carries ``build_version()``, so code that labels
+differently builds anew).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def _built_ok(path: Path) -> bool:
 def prepare_dataset(data_cfg: Any, ocr_cfg: Any, data_dir: str | Path, cache_dir: str | Path | None,
                     seed: int = 0) -> tuple[Any, dict[str, Any]]:
     """The weak-label DatasetDict ("train"/"validation") for ``data_cfg.name`` and a summary for layoutx.json."""
-    from layoutx.labels.dataset import build_dataset, load_built
+    from layoutx.labels.dataset import build_dataset, build_version, load_built
 
     name = str(_get(data_cfg, "name"))
     engine_name, settings = ocr_engine_spec(ocr_cfg)
@@ -107,7 +108,7 @@ def prepare_dataset(data_cfg: Any, ocr_cfg: Any, data_dir: str | Path, cache_dir
         summary.update(csv=str(csv_path), images_dir=str(images_dir))
     else:
         raise InputFileError(f"unknown data source {name!r} (real, synthetic, challenge, real_dev or ocr_text)")
-    built = root / f"built-{engine_name}-val{val_fraction}-seed{split_seed}"
+    built = root / f"built-{engine_name}-val{val_fraction}-seed{split_seed}-{build_version()}"
     if _built_ok(built):
         ds = load_built(built)
     else:
@@ -140,13 +141,14 @@ def _prepare_text(data_cfg: Any, ocr_cfg: Any, data_dir: str | Path, cache_dir: 
                   summary: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """data=ocr_text: weak labels on text-only OCR rows (held-out images left out), optionally mixed with a
     synthetic image set (its train and validation splits appended to the text ones)."""
-    from layoutx.labels.dataset import build_text, load_built
+    from layoutx.labels.dataset import build_text, build_version, load_built
 
     csv_path = _csv_path(data_cfg, "ocr_text", "a CSV with an ocr_text column")
     heldout = float(_get(data_cfg, "heldout_fraction", 0.5))
     val_fraction = float(_get(data_cfg, "val_fraction", 0.1))
     split_seed = int(_get(data_cfg, "split_seed", seed))
-    built = Path(data_dir) / f"ocr_text-{csv_path.stem}" / f"built-held{heldout}-val{val_fraction}-seed{split_seed}"
+    built = (Path(data_dir) / f"ocr_text-{csv_path.stem}"
+             / f"built-held{heldout}-val{val_fraction}-seed{split_seed}-{build_version()}")
     if _built_ok(built):
         ds = load_built(built)
     else:
@@ -202,12 +204,13 @@ def _prepare_real(data_cfg: Any, ocr_cfg: Any, data_dir: str | Path, cache_dir: 
     if text_csv:  # real OCR text rows (no boxes: the dummy layout of layoutx.labels.match.text_ocr)
         from datasets import DatasetDict
 
-        from layoutx.labels.dataset import build_text, load_built
+        from layoutx.labels.dataset import build_text, build_version, load_built
 
         text_path = _csv_path({"csv": text_csv}, "real", "a CSV with an ocr_text column")
         split_seed = int(_get(data_cfg, "split_seed", seed))
         val_fraction = float(_get(data_cfg, "val_fraction", 0.1))
-        built = Path(data_dir) / f"ocr_text-{text_path.stem}" / f"built-held0.0-val{val_fraction}-seed{split_seed}"
+        built = (Path(data_dir) / f"ocr_text-{text_path.stem}"
+                 / f"built-held0.0-val{val_fraction}-seed{split_seed}-{build_version()}")
         text = load_built(built) if _built_ok(built) else build_text(text_path, built, heldout=0.0,
                                                                       val_fraction=val_fraction, seed=split_seed)[0]
         ds = DatasetDict({k: _concat(ds[k], text[k]) for k in ds})
