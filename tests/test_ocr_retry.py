@@ -61,12 +61,15 @@ def test_second_pass_replaces_only_rows_it_helps_and_ocrs_each_image_once():
 
 def test_second_pass_takes_a_quantity_the_retry_reads_only_through_a_misreading():
     """ "1.25 0z" (a zero for the o) and a bare "16 oz" on a volume are what the rules answer from the
-    retry's words, so those words replace the first pass's; "0z" alone answers nothing."""
-    first = [ocr("NET", "WT"), ocr("Repels"), ocr("NET", "WT")]
-    rows = [("a.jpg", "item_weight"), ("b.jpg", "item_volume"), ("c.jpg", "item_weight")]
-    retried = {"a.jpg": ocr("NET", "WT", "1.25", "0z"), "b.jpg": ocr("16", "oz"), "c.jpg": ocr("NET", "0z")}
+    retry's words, so those words replace the first pass's; "0z" alone answers nothing; and where the first
+    pass's words already answer through a misreading ("47 0Z"), a misreading of the retry's does not replace them."""
+    first = [ocr("NET", "WT"), ocr("Repels"), ocr("NET", "WT"), ocr("NETWT.", "47", "0Z")]
+    rows = [("a.jpg", "item_weight"), ("b.jpg", "item_volume"), ("c.jpg", "item_weight"), ("d.jpg", "item_weight")]
+    retried = {"a.jpg": ocr("NET", "WT", "1.25", "0z"), "b.jpg": ocr("16", "oz"), "c.jpg": ocr("NET", "0z"),
+               "d.jpg": ocr("NETWT.", "1.47", "0Z")}
     final = second_pass(rows, first, lambda keys: {k: retried[k] for k in keys})
     assert final[0] is retried["a.jpg"] and final[1] is retried["b.jpg"] and final[2] is first[2]
+    assert final[3] is first[3]
 
 
 def test_second_pass_does_not_call_the_engine_when_no_row_needs_it():
