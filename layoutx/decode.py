@@ -34,7 +34,7 @@ from layoutx.core.values import format_prediction
 from layoutx.labels.candidates import Candidate, find_candidates
 from layoutx.labels.match import split_repaired, unit_confusions
 from layoutx.labels.tags import LABELS
-from layoutx.labels.tokens import correct_confusions, word_number
+from layoutx.labels.tokens import correct_confusions, fraction_at, word_number
 from layoutx.ocr.types import Box, Word, orientation
 
 MODEL = "model"
@@ -215,13 +215,22 @@ def _span_numbers(words: Sequence[Word], start: int, end: int) -> tuple[list[flo
     nums: list[float] = []
     idx: list[int] = []
     ranged = False
-    for i in range(start, end):
-        r = word_number(words[i].text)
+    texts = [w.text for w in words[start:end]]
+    k = 0
+    while k < len(texts):
+        frac = fraction_at(texts, k)  # "4 1/2": one number over several words
+        if frac is not None:
+            nums.append(frac[0])
+            idx.extend(range(start + k, start + frac[1]))
+            k = frac[1]
+            continue
+        r = word_number(texts[k])
         if r:
             nums.append(r[0])
-            idx.append(i)
-        elif words[i].text.strip() in RANGE_CONNECTORS:
+            idx.append(start + k)
+        elif texts[k].strip() in RANGE_CONNECTORS:
             ranged = True
+        k += 1
     if not nums:
         return None
     return nums, idx, ranged and len(nums) >= 2

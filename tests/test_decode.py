@@ -281,6 +281,11 @@ def test_fallback_repairs_ocr_misreadings_only_when_nothing_reads_as_is() -> Non
     (["190T", "Polyester", "2.9", "kg"], "item_weight", "2.9 kilogram"),  # 190T: a thread count, not tons
     (["2000GPH", "12-VOLT", "10AMP"], "voltage", "12.0 volt"),  # a unit word spelled out after a hyphen
     (["5-in-1", "tool"], "width", ""),  # ... not a two-letter one: "5-in-1" is not five inches
+    (["Size", "4", '1/2"'], "width", "4.5 inch"),  # fractions and mixed numbers are one number
+    (['12-9/16"', "wide"], "width", "12.5625 inch"),
+    (["narrow-ruled", "(1/4-inch)", "spacing"], "width", "0.25 inch"),
+    (["3/4", "cup"], "item_volume", "0.75 cup"),
+    (["AC", "50/60Hz"], "voltage", ""),  # not a usual denominator: no fraction
 ])
 def test_units_misread_as_printed_are_read_as_quantities(texts, entity, answer) -> None:
     assert decode(split_glued(line(texts)), None, entity).text == answer
@@ -493,3 +498,10 @@ def test_a_guessed_unit_gives_way_to_a_unit_the_rules_read_through_a_misreading(
     assert model_only.text == "12.0 millilitre"
     pred = decode(words, probs(["O", "B-VALUE", "O"]), "item_volume")
     assert (pred.text, pred.source, pred.word_indices) == ("12.0 fluid ounce", FALLBACK, (1, 2))
+
+
+def test_a_tagged_fraction_is_one_number() -> None:
+    words = split_glued(line(["Size", "4", '1/2"']))
+    assert [w.text for w in words] == ["Size", "4", "1", "/", "2", '"']
+    pred = decode(words, probs(["O", "B-VALUE", "I-VALUE", "I-VALUE", "I-VALUE", "B-UNIT"]), "width", fallback=False)
+    assert (pred.text, pred.word_indices) == ("4.5 inch", (1, 2, 3, 4, 5))

@@ -18,7 +18,7 @@ from layoutx.labels.match import (
     unit_confusions,
 )
 from layoutx.labels.tags import LABELS
-from layoutx.labels.tokens import correct_confusions, number_readings, split_glued, word_number
+from layoutx.labels.tokens import correct_confusions, fraction_at, number_readings, split_glued, word_number
 from layoutx.ocr.types import Word
 
 
@@ -407,3 +407,22 @@ def test_invariants_on_random_ocr_noise():
         assert all(0 <= c.start < c.end <= len(split) for c in cands)
         res = match(words, rng.choice(golds), entity)
         assert len(res.words) == len(res.tags) and (res.matched or set(res.tags) <= {"O"})
+
+
+@pytest.mark.parametrize("texts, expected", [
+    (["1", "/", "4", "inch"], (0.25, 3)),
+    (["4", "1", "/", "2", '"'], (4.5, 4)),
+    (["12", "-", "9", "/", "16", '"'], (12.5625, 5)),
+    (["50", "/", "60", "Hz"], None),  # not a usual denominator
+    (["3", "/", "2"], None),  # not a proper fraction
+    (["12", "02", "/", "3", "G"], None),  # "02": a misread oz, not a numerator
+])
+def test_fraction_at(texts, expected):
+    assert fraction_at(texts, 0) == expected
+
+
+def test_a_mixed_number_is_tagged_as_one_value():
+    assert tagged('Size 4 1/2" wide', "4.5 inch", "width") == [
+        ("Size", "O"), ("4", "B-VALUE"), ("1", "I-VALUE"), ("/", "I-VALUE"), ("2", "I-VALUE"), ('"', "B-UNIT"),
+        ("wide", "O"),
+    ]

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from layoutx.core.units import LENGTH_ENTITIES, allowed_units, is_length_only_alias, lookup_unit, resolve_unit
-from layoutx.labels.tokens import ONE_B_UNITS, split_glued, word_number
+from layoutx.labels.tokens import ONE_B_UNITS, fraction_at, split_glued, word_number
 from layoutx.ocr.types import Word
 
 # Words joining the numbers of a chain: dimensions (x), ranges (-, ~, to), alternatives (/), lists (,).
@@ -113,28 +113,42 @@ def find_candidates(words: Sequence[Word], entity: str, *, lenient: bool = False
             units[i] = _unit_at(ws, i, entity, resolver) if i < n else None
         return units[i]
 
+    def unit_next(j: int) -> tuple[tuple[str, int], int] | None:
+        """The unit printed after the number ending at word j, and the word it starts at."""
+        if (u := unit_after(j + 1)) is not None:
+            return u, j + 1
+        if j + 2 < n and ws[j + 1].text in _SKIPPABLE and (u := unit_after(j + 2)) is not None:
+            return u, j + 2  # "[100, 240] volt"
+        if (j + 2 < n and ws[j + 1].text in _HYPHENS and len(ws[j + 2].text) >= 3 and ws[j + 2].text[:3].isalpha()
+                and (u := unit_after(j + 2)) is not None):
+            return u, j + 2  # "12-VOLT", "6-quart": a unit word spelled out after a hyphen
+        return None
+
+    texts = [w.text for w in ws]
     counts_pack = entity not in LENGTH_ENTITIES
     out: list[Candidate] = []
+    inside = 0  # words before this index belong to a fraction already read
     for i in range(n):
-        if not readings[i]:
+        if i < inside or not readings[i]:
             continue
         if counts_pack and i + 2 < n and ws[i + 1].text.strip() in _TIMES and readings[i + 2]:
             continue  # "6 x 150 g": a pack count
+        frac = fraction_at(texts, i)
+        if frac is not None and (after := unit_next(frac[1] - 1)) is not None:
+            (unit, k), unit_start = after  # "1/4 inch", "4 1/2\"", "12-9/16 in": one number over its words
+            out.append(Candidate(
+                value=frac[0], unit=unit, start=i, end=unit_start + k, value_span=(i, frac[1]),
+                unit_span=(unit_start, unit_start + k), height=float(text_height(ws[i])), readings=(frac[0],),
+            ))
+            inside = frac[1]
+            continue
         # Walk the chain i, (connector, number)*, until a unit follows a number.
         j = i
         found: tuple[str, int] | None = None
         unit_start = -1
         for _ in range(_MAX_CHAIN):
-            u = unit_after(j + 1)
-            if u is not None:
-                found, unit_start = u, j + 1
-                break
-            if j + 2 < n and ws[j + 1].text in _SKIPPABLE and (u := unit_after(j + 2)) is not None:
-                found, unit_start = u, j + 2  # "[100, 240] volt"
-                break
-            if (j + 2 < n and ws[j + 1].text in _HYPHENS and len(ws[j + 2].text) >= 3 and ws[j + 2].text[:3].isalpha()
-                    and (u := unit_after(j + 2)) is not None):
-                found, unit_start = u, j + 2  # "12-VOLT", "6-quart": a unit word spelled out after a hyphen
+            if (nxt := unit_next(j)) is not None:
+                found, unit_start = nxt
                 break
             if j + 2 < n and ws[j + 1].text.strip() in CONNECTORS and readings[j + 2]:
                 j += 2

@@ -107,6 +107,38 @@ def word_number(text: str) -> tuple[float, ...]:
     return number_readings(t)
 
 
+# Denominators of the fractions printed on imperial measures ("1/4 inch", "12-9/16\"").
+FRACTION_DENOMINATORS = frozenset({2, 3, 4, 8, 16, 32, 64})
+
+
+def _whole(text: str) -> int | None:
+    t = text.strip()
+    return int(t) if t.isascii() and t.isdigit() and len(t) <= 4 and (t == "0" or t[0] != "0") else None
+
+
+def fraction_at(texts: Sequence[str], i: int) -> tuple[float, int] | None:
+    """A fraction or mixed number starting at split word ``i``: (value, end index exclusive) for "1 / 4",
+    "4 1 / 2" and "12 - 9 / 16" (0.25, 4.5, 12.5625); None otherwise. Only proper fractions with a usual
+    denominator, so "50/60" or a date stay separate numbers."""
+    def proper(k: int) -> float | None:
+        if k + 2 >= len(texts) or texts[k + 1].strip() != "/":
+            return None
+        a, b = _whole(texts[k]), _whole(texts[k + 2])
+        return a / b if a is not None and b is not None and 0 < a < b and b in FRACTION_DENOMINATORS else None
+
+    whole = _whole(texts[i]) if i < len(texts) else None
+    if whole is None:
+        return None
+    for k in (i + 1, i + 2):  # "4 1/2", "12-9/16": a whole number, then the fraction
+        if k == i + 2 and (k >= len(texts) or texts[i + 1].strip() not in ("-", "–")):
+            break
+        frac = proper(k)
+        if frac is not None:
+            return whole + frac, k + 3
+    frac = proper(i)
+    return (frac, i + 3) if frac is not None else None
+
+
 def is_unit_like(text: str) -> bool:
     """A letter run that is a unit or starts a multi-word unit ("g", "FL", "cu"); quotes count (10")."""
     if not text:
