@@ -11,7 +11,8 @@ Ambiguity rules (each has a test in tests/test_units.py):
   not an allowed volume unit (train.csv writes such rows as ``ounce``, which the challenge does not allow).
 * ``in`` / ``"`` are inches and ``'`` / ``ft`` feet only for length entities.
 * ``l`` is litre (OCR often reads ``1`` as ``l``; telling them apart is the matcher's job, not this table's).
-* ``cc`` is a millilitre, ``tonne`` a ton and ``t`` too, but only for ``maximum_weight_recommendation``, ``gr`` a gram (not a grain: grains do not occur in the data).
+* ``cc`` is a millilitre, ``tonne`` a ton (``t`` too, but only for ``maximum_weight_recommendation``), ``gr`` a
+  gram (not a grain: grains do not occur in the data).
 * ``gal`` is the US gallon; ``imp gal`` / ``imperial gallon`` the imperial one.
 """
 
@@ -134,7 +135,7 @@ _LENGTH_ONLY = {"m", "in", '"', "''", "”", "″", "'", "’", "′"}
 # ("190T polyester") or a stray letter: the rules' 15 item_weight answers in tons on the official train rows
 # with EasyOCR text were all wrong (official golds in tons: 32 of 3,000 item weights, 217 of 3,000 maximum
 # weights in train_sampled_24k.csv).
-_TON_LETTER_ENTITIES = {"maximum_weight_recommendation"}
+_TON_LETTER_ENTITIES = frozenset({"maximum_weight_recommendation"})
 
 
 def _norm(text: str) -> str:
@@ -163,7 +164,9 @@ def resolve_unit(text: str, entity: str) -> str | None:
     """
     allowed = allowed_units(entity)
     key = _norm(text)
-    if (key in _LENGTH_ONLY and entity not in LENGTH_ENTITIES) or (key == "t" and entity not in _TON_LETTER_ENTITIES):
+    if key in _LENGTH_ONLY and entity not in LENGTH_ENTITIES:
+        return None
+    if key == "t" and entity not in _TON_LETTER_ENTITIES:
         return None
     unit = lookup_unit(text)
     if unit is None:

@@ -17,7 +17,7 @@ Pure Python; engines are run by the caller through ``again`` (the cache, worker 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from layoutx.core.units import LENGTH_ENTITIES
 from layoutx.errors import ImageError
@@ -68,9 +68,9 @@ def second_pass(rows: Sequence[tuple[K, str]], first: Sequence[OcrResult | Image
         return out
     got = again(list(dict.fromkeys(rows[k][0] for k in todo)))
     for k in todo:
-        res, entity = got.get(rows[k][0]), rows[k][1]
+        res, entity, before = got.get(rows[k][0]), rows[k][1], cast(OcrResult, first[k])
         if isinstance(res, OcrResult) and (find_candidates(res.words, entity) or (
-                _rules_answer(res, entity) and not _rules_answer(first[k], entity))):  # type: ignore[arg-type]
+                _rules_answer(res, entity) and not _rules_answer(before, entity))):
             out[k] = res
     return out
 
