@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from layoutx.core.units import LENGTH_ENTITIES, allowed_units, is_length_only_alias, lookup_unit, resolve_unit
-from layoutx.labels.tokens import ONE_B_UNITS, fraction_at, split_glued, word_number
+from layoutx.labels.tokens import HYPHENS, ONE_B_UNITS, fraction_at, split_glued, word_number
 from layoutx.ocr.types import Word
 
 # Words joining the numbers of a chain: dimensions (x), ranges (-, ~, to), alternatives (/), lists (,).
@@ -27,7 +27,6 @@ _TIMES = {"x", "X", "×", "*"}
 # Single words skipped between a number and its unit: closing brackets ("[100, 240] volt") and a stray
 # dot the OCR read between them ("1059 . grams").
 _SKIPPABLE = {")", "]", "}", ".", "·"}
-_HYPHENS = {"-", "–"}
 _MAX_UNIT_WORDS = 3
 _MAX_CHAIN = 6
 
@@ -119,7 +118,7 @@ def find_candidates(words: Sequence[Word], entity: str, *, lenient: bool = False
             return u, j + 1
         if j + 2 < n and ws[j + 1].text in _SKIPPABLE and (u := unit_after(j + 2)) is not None:
             return u, j + 2  # "[100, 240] volt"
-        if (j + 2 < n and ws[j + 1].text in _HYPHENS and len(ws[j + 2].text) >= 3 and ws[j + 2].text[:3].isalpha()
+        if (j + 2 < n and ws[j + 1].text in HYPHENS and len(ws[j + 2].text) >= 3 and ws[j + 2].text[:3].isalpha()
                 and (u := unit_after(j + 2)) is not None):
             return u, j + 2  # "12-VOLT", "6-quart": a unit word spelled out after a hyphen
         return None

@@ -109,6 +109,8 @@ def word_number(text: str) -> tuple[float, ...]:
 
 # Denominators of the fractions printed on imperial measures ("1/4 inch", "12-9/16\"").
 FRACTION_DENOMINATORS = frozenset({2, 3, 4, 8, 16, 32, 64})
+# Hyphens joining a whole number to its fraction ("12-9/16") or a number to its unit word ("12-VOLT").
+HYPHENS = frozenset({"-", "–"})
 
 
 def _whole(text: str) -> int | None:
@@ -130,7 +132,7 @@ def fraction_at(texts: Sequence[str], i: int) -> tuple[float, int] | None:
     if whole is None:
         return None
     for k in (i + 1, i + 2):  # "4 1/2", "12-9/16": a whole number, then the fraction
-        if k == i + 2 and (k >= len(texts) or texts[i + 1].strip() not in ("-", "–")):
+        if k == i + 2 and (k >= len(texts) or texts[i + 1].strip() not in HYPHENS):
             break
         frac = proper(k)
         if frac is not None:
