@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 
 from layoutx.core.units import ENTITY_DIMENSION, allowed_units, lookup_unit, resolve_unit, same_quantity
 from layoutx.core.values import format_prediction
-from layoutx.labels.candidates import Candidate, find_candidates
+from layoutx.labels.candidates import Candidate, find_candidates, stacked_candidates
 from layoutx.labels.match import split_repaired, unit_confusions
 from layoutx.labels.tags import LABELS
 from layoutx.labels.tokens import correct_confusions, fraction_at, word_number
@@ -360,6 +360,8 @@ def _fallback(words: Sequence[Word], entity: str) -> _Cand | None:
     cands = find_candidates(fixed, entity, split=False)
     if not cands and entity == "item_volume":
         cands = find_candidates(fixed, entity, split=False, unit_of=_volume_ounce)
+    if not cands:
+        cands = stacked_candidates(fixed, entity)
     best = _pick(fixed, cands, entity) if cands else None
     if best is not None:
         best.indices = sorted({owner[i] for i in best.indices})

@@ -286,6 +286,11 @@ def test_fallback_repairs_ocr_misreadings_only_when_nothing_reads_as_is() -> Non
     (["narrow-ruled", "(1/4-inch)", "spacing"], "width", "0.25 inch"),
     (["3/4", "cup"], "item_volume", "0.75 cup"),
     (["AC", "50/60Hz"], "voltage", ""),  # not a usual denominator: no fraction
+    (["NET", "WT", "2.5", "lb(1.13k)"], "item_weight", "2.5 pound"),  # a unit, then a second printing cut short
+    (["NETWT", "1LB454G"], "item_weight", "1.0 pound"),  # the B of LB is a letter, not an 8
+    (["NET", "WT", "(1LB.2OZ)"], "item_weight", "18.0 ounce"),  # pounds and ounces are one weight
+    (["NETWT.180Z.(1LB.2OZ)510g"], "item_weight", "18.0 ounce"),  # ... the first printing of 510 g
+    (["2", "lb", "/", "8", "oz"], "item_weight", "2.0 pound"),  # a slash between: two weights
 ])
 def test_units_misread_as_printed_are_read_as_quantities(texts, entity, answer) -> None:
     assert decode(split_glued(line(texts)), None, entity).text == answer
@@ -505,3 +510,20 @@ def test_a_tagged_fraction_is_one_number() -> None:
     assert [w.text for w in words] == ["Size", "4", "1", "/", "2", '"']
     pred = decode(words, probs(["O", "B-VALUE", "I-VALUE", "I-VALUE", "I-VALUE", "B-UNIT"]), "width", fallback=False)
     assert (pred.text, pred.word_indices) == ("4.5 inch", (1, 2, 3, 4, 5))
+
+
+def test_a_badge_number_takes_the_unit_printed_under_it() -> None:
+    """Icon badges print the number with its unit on the line below ("1630" over "W"): reading order
+    never puts them together, so only the box below pairs them, and only when nothing else answers."""
+    badge = [Word("1630", (10, 10, 70, 40)), Word("1.2", (100, 10, 140, 40)), Word("GLASS", (200, 10, 280, 40)),
+             Word("W", (30, 45, 50, 70)), Word("L", (112, 45, 128, 70))]
+    assert decode(badge, None, "wattage").text == "1630.0 watt"
+    assert decode(badge, None, "item_volume").text == "1.2 litre"
+    # a unit too far below, or beside a number of its own ("90.7 kg" under "200"), is not the badge's
+    far = [Word("1630", (10, 10, 70, 40)), Word("GLASS", (200, 10, 280, 40)), Word("W", (30, 90, 50, 115))]
+    assert decode(far, None, "wattage").text == ""
+    own = [Word("200", (40, 380, 90, 410)), Word("90.7", (36, 406, 80, 429)), Word("WEIGHT", (42, 424, 70, 431)),
+           Word("KG", (74, 418, 87, 426))]
+    assert decode(own, None, "maximum_weight_recommendation").text == ""
+    # a quantity printed in reading order wins over a badge
+    assert decode(badge + [Word("60", (300, 10, 330, 40)), Word("W", (335, 10, 350, 40))], None, "wattage").text == "60.0 watt"

@@ -226,6 +226,7 @@ def test_oz_on_a_volume_matches_a_fluid_ounce_gold():
         ("S00", "500"), ("1B0", "180"), ("5OOl", "500l"), ("5Olb", "50lb"), ("16Oz", "16Oz"),
         ("SOO", "SOO"),  # no real digit: not a number
         ("Oil", "Oil"), ("lbs", "lbs"),
+        ("1LB454G", "1LB454G"), ("KB500", "K8500"),  # the B of a unit before the number stays a letter
     ],
 )
 def test_correct_confusions(text, fixed):

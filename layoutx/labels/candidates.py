@@ -166,4 +166,65 @@ def find_candidates(words: Sequence[Word], entity: str, *, lenient: bool = False
             value_span=(i, i + 1), unit_span=(unit_start, unit_start + k), height=float(h),
             readings=readings[i], shared_unit=shared,
         ))
+    return _compounds(out, ws)
+
+
+_COMPOUND_JOINS = {".", ",", "+", "&", "and"}  # between the pounds and ounces of one weight; "/" joins two
+
+
+def _compounds(cands: list[Candidate], words: Sequence[Word]) -> list[Candidate]:
+    """A whole number of pounds followed by fewer than 16 ounces ("1 LB 2 OZ", "(1LB.2OZ)") is one weight
+    in ounces (18), not two: alone, the pound part reads as a weight it is not."""
+    out: list[Candidate] = []
+    for c in cands:
+        prev = out[-1] if out else None
+        if (prev is not None and prev.unit == "pound" and c.unit == "ounce" and prev.value.is_integer()
+                and 0 < c.value < 16 and not prev.shared_unit and not c.shared_unit
+                and all(w.text.strip() in _COMPOUND_JOINS for w in words[prev.end : c.start])
+                and c.start - prev.end <= 1):
+            value = prev.value * 16 + c.value
+            out[-1] = Candidate(value=value, unit="ounce", start=prev.start, end=c.end,
+                                value_span=(prev.value_span[0], c.value_span[1]), unit_span=c.unit_span,
+                                height=prev.height, readings=(value,))
+            continue
+        out.append(c)
+    return out
+
+
+def _left_of(a: Word, b: Word) -> bool:
+    """Word ``a`` ends just before word ``b`` starts on the same line (they may touch or overlap a little)."""
+    same_line = min(a.box[3], b.box[3]) - max(a.box[1], b.box[1]) >= 0.5 * min(a.height, b.height)
+    return same_line and a.box[0] < b.box[0] and b.box[0] - a.box[2] <= max(a.height, b.height)
+
+
+def stacked_candidates(words: Sequence[Word], entity: str) -> list[Candidate]:
+    """Quantities printed as a badge: a number with its unit on the line right below it ("1630" over "W",
+    "275" over "POUND"), which reading order never puts together. Words are split words; each standalone
+    number (no unit after it in reading order) pairs with a unit word allowed for the entity whose box
+    overlaps its column by half the narrower width and starts within 0.8 of the number's height under it."""
+    allowed_units(entity)
+    out: list[Candidate] = []
+    for i, w in enumerate(words):
+        reading = word_number(w.text)
+        if not reading or abs(w.angle) > 10:
+            continue
+        if i + 1 < len(words) and _unit_at(words, i + 1, entity, strict_unit) is not None:
+            continue
+        x0, y0, x1, y1 = w.box
+        h = y1 - y0
+        for j, u in enumerate(words):
+            if j == i or abs(u.angle) > 10 or not _has_unit_chars(u.text):
+                continue
+            if any(k != i and _left_of(v, u) and word_number(v.text) for k, v in enumerate(words)):
+                continue  # the unit of the number printed just before it on its own line ("90.7 kg")
+            unit = strict_unit(u.text.strip("().,:;"), entity)
+            if unit is None:
+                continue
+            ux0, uy0, ux1, uy1 = u.box
+            if min(x1, ux1) - max(x0, ux0) < 0.5 * min(x1 - x0, ux1 - ux0):
+                continue
+            if y1 - 0.3 * h <= uy0 <= y1 + 0.8 * h:
+                out.append(Candidate(value=reading[0], unit=unit, start=i, end=i + 1, value_span=(i, i + 1),
+                                     unit_span=(j, j + 1), height=float(text_height(w)), readings=reading))
+                break
     return out

@@ -214,6 +214,12 @@ def split_points(text: str) -> list[tuple[int, int]]:
             else:
                 identifier = True  # "XJ500", "5000mAh", "GX53": a name, not a quantity
     if identifier and not glued_unit:
+        # "lb(1.13k)": the unit of the number before this word, then a bracketed second printing that the
+        # OCR cut short; the unit and the bracket are cut off, the rest stays whole.
+        first = text[segs[0][1] : segs[0][2]]
+        if (len(segs) > 2 and segs[0][0] == "alpha" and lookup_unit(first) is not None
+                and segs[1][0] == "other" and text[segs[1][1]] in "(/["):
+            return [(segs[0][1], segs[0][2]), (segs[1][1], segs[1][2]), (segs[2][1], len(text))]
         return [(0, len(text))]
     return [(s, e) for _, s, e in segs]
 
@@ -304,8 +310,20 @@ def correct_confusions(text: str) -> str:
                 if lookup_unit(suffix + tail_letters) is not None and (tail_letters or t == 1):
                     keep_from = len(run) - t
                     break
+            # Leading confusable letters that, with the letters right before them, spell a unit stay
+            # letters: "1LB454G" is 1 LB 454 G, not 1 L 8454 G.
+            h = i
+            while h > 0 and text[h - 1].isalpha():
+                h -= 1
+            keep_to = 0
+            if h < i:
+                for t in range(1, last_digit + 1):
+                    if not run[t - 1].isalpha() or run[t].isalpha():
+                        break
+                    if lookup_unit(text[h:i] + run[:t]) is not None:
+                        keep_to = t
             # A confusable letter that starts the run must touch a digit or a separator to count.
-            for p in range(keep_from):
+            for p in range(keep_to, keep_from):
                 c = run[p]
                 if c in _CONFUSABLE:
                     chars[i + p] = CONFUSIONS[c]
