@@ -354,8 +354,12 @@ def test_find_candidates_strict_units_heights_and_spans():
 
 
 def test_candidate_height_of_rotated_text_is_its_width():
-    (c,) = find_candidates([Word("500g", (10.0, 100.0, 30.0, 180.0))], "item_weight")
+    (c,) = find_candidates([Word("500g", (10.0, 100.0, 30.0, 180.0), angle=90.0)], "item_weight")
     assert (c.value, c.height) == (500.0, 20.0)
+    # a narrow word on an upright line ("19" in "NET WT. 19 OZ.") is not turned: its height is its box's
+    (c,) = find_candidates([Word("19", (128.0, 408.0, 145.0, 443.0)), Word("OZ", (154.0, 408.0, 180.0, 443.0))],
+                           "item_weight")
+    assert c.height == 35.0
     (c,) = find_candidates([Word("5", (0.0, 0.0, 12.0, 20.0)), Word("kg", (15.0, 0.0, 35.0, 20.0))], "item_weight")
     assert c.height == 20.0
 
