@@ -77,7 +77,7 @@ ENTITY_KEYWORDS: dict[str, frozenset[str]] = {
     "width": frozenset({"w", "width", "wide", "breadth"}),
     "height": frozenset({"h", "height", "tall", "high"}),
     "depth": frozenset({"d", "depth", "deep", "l", "length", "long"}),
-    "item_weight": frozenset({"net", "weight", "wt", "nw", "netwt", "n.w", "mass"}),
+    "item_weight": frozenset({"net", "weight", "weighs", "wt", "nw", "netwt", "n.w", "mass"}),
     "maximum_weight_recommendation": frozenset({"max", "maximum", "load", "capacity", "bearing", "supports",
                                                 "holds", "up"}),
     "voltage": frozenset({"input", "voltage", "rated", "volt", "output"}),
@@ -89,7 +89,7 @@ KEYWORD_WINDOW = 3
 # "Weight Capacity: 331 lbs" and "G.W.: 10 kg" are not the item's weight.
 NOT_KEYWORDS: dict[str, frozenset[str]] = {
     "item_weight": frozenset({"gross", "g.w", "gw", "capacity", "load", "max", "maximum", "user", "bearing",
-                              "belastbarkeit", "tragkraft", "tragfähigkeit"}),
+                              "limit", "belastbarkeit", "tragkraft", "tragfähigkeit"}),
 }
 # Nutrition-panel rows ("Total Fat 5 g", "Sodium 15 mg", "davon Zucker 14 g"): never the item's weight. In
 # the official train rows with EasyOCR text (extras/ocr/train_easyocr_text.csv, 164 item_weight rows with
@@ -393,7 +393,8 @@ def _pick(words: Sequence[Word], cands: Sequence[Candidate], entity: str) -> _Ca
     keyed = [c for c in cands if _has_keyword(words, c.value_span[0], entity)]
     pool = keyed or cands
     if not keyed:
-        pool = [c for c in pool if not _nutrient_row(words, c.value_span[0], entity)] or pool
+        pool = [c for c in pool if not _nutrient_row(words, c.value_span[0], entity)
+                and not _other_quantity(words, c, entity)] or pool
     wanted = DIMENSION_ORIENTATIONS.get(entity)
     if wanted is not None and not keyed:  # a drawing: a label printed along the entity's line wins
         along = [c for c in pool if orientation(words[c.value_span[0]].angle) in wanted]
@@ -486,6 +487,14 @@ def _impossible(value: float, unit: str | None, entity: str) -> bool:
     """Zero ("Cholesterol 0mg", "Og sugar") or beyond ``PLAUSIBLE_MAX`` ("282202120113 V", digits the OCR
     glued): never the answer (printed numbers are never negative: ``word_number``)."""
     return value == 0 or (unit is not None and value > PLAUSIBLE_MAX.get(entity, {}).get(unit, math.inf))
+
+
+def _other_quantity(words: Sequence[Word], cand: Candidate, entity: str) -> bool:
+    """A candidate that a keyword names as another quantity, before it ("Max Weight Limit: 33 lbs") or
+    right after its unit ("400 LBS CAPACITY")."""
+    others = NOT_KEYWORDS.get(entity, frozenset())
+    after = words[cand.end].text.lower().strip(":.()[]-=,") if cand.end < len(words) else ""
+    return bool(_window(words, cand.value_span[0]) & others) or after in others
 
 
 def _nutrient_row(words: Sequence[Word], start: int, entity: str) -> bool:

@@ -291,9 +291,21 @@ def test_fallback_repairs_ocr_misreadings_only_when_nothing_reads_as_is() -> Non
     (["NET", "WT", "(1LB.2OZ)"], "item_weight", "18.0 ounce"),  # pounds and ounces are one weight
     (["NETWT.180Z.(1LB.2OZ)510g"], "item_weight", "18.0 ounce"),  # ... the first printing of 510 g
     (["2", "lb", "/", "8", "oz"], "item_weight", "2.0 pound"),  # a slash between: two weights
+    (["NET", "WT", "(2LBS12", "OZ)"], "item_weight", "44.0 ounce"),  # the BS of LBS stay letters
+    (["GMO", "28FL0Z(1.75", "PT)(828", "mL)"], "item_volume", "28.0 fluid ounce"),  # FL0Z: the first printing
 ])
 def test_units_misread_as_printed_are_read_as_quantities(texts, entity, answer) -> None:
     assert decode(split_glued(line(texts)), None, entity).text == answer
+
+
+@pytest.mark.parametrize("texts, tall, answer", [
+    (["PRODUCT", "WEIGHS:", "9.25", "LBS", "MAX", "WEIGH", "LIMIT:", "33", "LBS"], 7, "9.25 pound"),
+    (["Shelf", "9", "kg", "Stand", "150", "kg", "capacity"], 4, "9.0 kilogram"),
+    (["Shelf", "9", "kg", "Stand", "150", "kg", "steel"], 4, "150.0 kilogram"),  # no keyword: the largest print
+])
+def test_a_weight_named_as_another_quantity_is_not_the_item_weight(texts, tall, answer) -> None:
+    """Printed larger, but named a limit or a capacity, before it or right after its unit."""
+    assert decode(split_glued(line(texts, heights={tall: 40.0})), None, "item_weight").text == answer
 
 
 def _drawing() -> list[Word]:
