@@ -223,16 +223,15 @@ def stacked_candidates(words: Sequence[Word], entity: str) -> list[Candidate]:
         for j, u in enumerate(words):
             if j == i or abs(u.angle) > 10 or not _has_unit_chars(u.text):
                 continue
-            if any(k != i and _left_of(v, u) and word_number(v.text) for k, v in enumerate(words)):
-                continue  # the unit of the number printed just before it on its own line ("90.7 kg")
             unit = strict_unit(u.text.strip("().,:;"), entity)
             if unit is None:
                 continue
             ux0, uy0, ux1, uy1 = u.box
-            if min(x1, ux1) - max(x0, ux0) < 0.5 * min(x1 - x0, ux1 - ux0):
+            if min(x1, ux1) - max(x0, ux0) < 0.5 * min(x1 - x0, ux1 - ux0) or not y1 - 0.3 * h <= uy0 <= y1 + 0.8 * h:
                 continue
-            if y1 - 0.3 * h <= uy0 <= y1 + 0.8 * h:
-                out.append(Candidate(value=reading[0], unit=unit, start=i, end=i + 1, value_span=(i, i + 1),
-                                     unit_span=(j, j + 1), height=float(text_height(w)), readings=reading))
-                break
+            if any(k != i and _left_of(v, u) and word_number(v.text) for k, v in enumerate(words)):
+                continue  # the unit of the number printed just before it on its own line ("90.7 kg")
+            out.append(Candidate(value=reading[0], unit=unit, start=i, end=i + 1, value_span=(i, i + 1),
+                                 unit_span=(j, j + 1), height=float(text_height(w)), readings=reading))
+            break
     return out
