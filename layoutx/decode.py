@@ -342,8 +342,13 @@ RULES_FIRST: frozenset[str] = frozenset({"item_weight"})
 
 def _keyed_fallback(words: Sequence[Word], entity: str) -> _Cand | None:
     """The fallback's pick among the candidates right after an entity keyword; None when there is none."""
-    cands = [c for c in find_candidates(words, entity) if _has_keyword(words, c.value_span[0], entity)]
+    cands = [c for c in _possible(find_candidates(words, entity), entity) if _has_keyword(words, c.value_span[0], entity)]
     return _pick(words, cands, entity) if cands else None
+
+
+def _possible(cands: Sequence[Candidate], entity: str) -> list[Candidate]:
+    """The candidates that may answer: not zero, not beyond ``PLAUSIBLE_MAX`` ("0g sugar", "217003.7V")."""
+    return [c for c in cands if not _impossible(c.value, c.unit, entity)]
 
 
 def _fallback(words: Sequence[Word], entity: str) -> _Cand | None:
@@ -352,16 +357,17 @@ def _fallback(words: Sequence[Word], entity: str) -> _Cand | None:
     equals); a range resolved by ``RANGE_POLICY``. When the words hold no candidate at all, a second pass
     reads them with the usual OCR misreadings repaired ("1OOW", "I0Og", "4OOML", "8 0z": ``repair_words``),
     and for a volume, a bare ounce as a fluid ounce ("12 OZ CANS": on test-hand-train 3 rows right, none
-    wrong; the official text rows: no change); its word indices point back to the words given."""
-    cands = find_candidates(words, entity)
+    wrong; the official text rows: no change); its word indices point back to the words given. A quantity
+    that cannot answer (``_impossible``) counts as none: the rules then answer nothing rather than "0.0 gram"."""
+    cands = _possible(find_candidates(words, entity), entity)
     if cands:
         return _pick(words, cands, entity)
     fixed, owner = repair_words(words, entity)
-    cands = find_candidates(fixed, entity, split=False)
+    cands = _possible(find_candidates(fixed, entity, split=False), entity)
     if not cands and entity == "item_volume":
-        cands = find_candidates(fixed, entity, split=False, unit_of=_volume_ounce)
+        cands = _possible(find_candidates(fixed, entity, split=False, unit_of=_volume_ounce), entity)
     if not cands:
-        cands = stacked_candidates(fixed, entity)
+        cands = _possible(stacked_candidates(fixed, entity), entity)
     best = _pick(fixed, cands, entity) if cands else None
     if best is not None:
         best.indices = sorted({owner[i] for i in best.indices})
@@ -389,7 +395,6 @@ DIMENSION_ORIENTATIONS: dict[str, frozenset[int]] = {
 
 
 def _pick(words: Sequence[Word], cands: Sequence[Candidate], entity: str) -> _Cand:
-    cands = [c for c in cands if not _impossible(c.value, c.unit, entity)] or cands
     keyed = [c for c in cands if _has_keyword(words, c.value_span[0], entity)]
     pool = keyed or cands
     if not keyed:
@@ -540,7 +545,7 @@ def decode(words: Sequence[Word], probs: Sequence[Sequence[float]] | None, entit
     # the model alone: its tagged spans, else its ranking of the printed quantities, else a tagged unit
     model = max(strong, key=lambda c: c.score) if strong else None  # max keeps the first of equal scores
     if model is not None and probs is not None and _implausible(words, model.value, model.unit, min(model.indices), entity):
-        model = _ranked(words, probs, entity) or model
+        model = _ranked(words, probs, entity) or (None if _impossible(model.value, model.unit, entity) else model)
     if probs is not None and RANK_MIN is not None and (model is None or (GUESS_RANKS and model.guessed)):
         model = _ranked(words, probs, entity, 0.0 if model is not None else RANK_MIN) or model
     if model is None and weak:

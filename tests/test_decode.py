@@ -430,9 +430,13 @@ def test_a_reading_far_beyond_any_catalogue_value_is_never_the_answer() -> None:
     pred = decode(words, probs(tags), "voltage", fallback=False)
     assert pred.text == "3.7 volt"  # the model's implausible span gives way to its ranking of the others
     assert decode(split_glued(line(["2999V"])), None, "voltage").text == "2999.0 volt"
+    alone = split_glued(line(["4600MAH", "217003.7V"]))
+    tags = ["B-VALUE" if w.text == "217003.7" else "O" for w in alone]
+    assert decode(alone, probs(tags), "voltage", fallback=False).text == ""  # nothing plausible: no answer
     # a misread unit: "98 m" printed taller than "38 cm" is still no height (30 m is the limit)
     assert decode(line(["98", "m", "38", "cm"], heights={0: 40.0, 1: 40.0}), None, "height").text == "38.0 centimetre"
     assert decode(line(["28", "m", "38", "cm"], heights={0: 40.0, 1: 40.0}), None, "height").text == "28.0 metre"
+    assert decode(split_glued(line(["651", "m"])), None, "width").text == ""  # nothing else: no answer
 
 
 def test_a_pack_count_is_not_a_weight_but_a_dimension_list_is_lengths() -> None:
@@ -482,7 +486,11 @@ def test_the_rules_answer_item_weight_over_a_disagreeing_model() -> None:
 def test_a_zero_quantity_is_never_the_rules_answer() -> None:
     words = line(["Cholesterol", "0", "mg", "Net", "25", "g"], heights={1: 40.0, 2: 40.0})
     assert decode(words, None, "item_weight").text == "25.0 gram"
-    assert decode(line(["0", "W"]), None, "wattage").text == "0.0 watt"  # nothing else printed: still answers
+    # nothing that could answer: no answer rather than "0.0 watt" (never right, and wrong on an empty gold)
+    assert decode(line(["0", "W"]), None, "wattage").text == ""
+    assert decode(split_glued(line(["Cholesterol", "0mg", "Sugar", "Og"])), None, "item_weight").text == ""
+    # ... and the misreadings' second pass still runs ("0g" then "I20g": 120 g)
+    assert decode(split_glued(line(["Sugar", "0g", "Net", "I20g"])), None, "item_weight").text == "120.0 gram"
 
 
 def test_a_unitless_model_value_yields_to_a_printed_quantity() -> None:
