@@ -512,7 +512,8 @@ def test_the_model_alone_skips_quantities_the_rules_never_answer() -> None:
     words = line(["0", "ml", "250", "ml"])
     rows = probs(["B-VALUE", "B-UNIT", "O", "O"])
     assert decode(words, rows, "item_volume", fallback=False).text == "250.0 millilitre"
-    assert decode(line(["0", "ml"]), probs(["B-VALUE", "B-UNIT"]), "item_volume", fallback=False).text == "0.0 millilitre"
+    # nothing else printed: no answer rather than "0.0 millilitre"
+    assert decode(line(["0", "ml"]), probs(["B-VALUE", "B-UNIT"]), "item_volume", fallback=False).text == ""
 
 
 def test_a_guessed_unit_gives_way_to_a_unit_the_rules_read_through_a_misreading() -> None:
