@@ -242,6 +242,11 @@ def test_confusion_used_when_exact_absent_and_keeps_ocr_text():
     ]
     assert res.words[2].box == (70.0, 100.0, 100.0, 120.0)
     assert tagged("l.5 kg", "1.5 kilogram", "item_weight") == [("l.5", "B-VALUE"), ("kg", "B-UNIT")]
+    # a misread unit glued to what follows it is repaired once the word is cut: "0Z.340g" -> "0" "Z" "." ...
+    res = match(line("NETWT.12 0Z.340g"), "12 ounce", "item_weight")
+    assert res.matched and res.confusion
+    assert [(w.text, t) for w, t in zip(res.words, res.tags) if t != "O"] == [("12", "B-VALUE"), ("0", "B-UNIT"),
+                                                                              ("Z", "I-UNIT")]
 
 
 def test_split_is_confusion_aware_so_training_and_prediction_cut_alike():

@@ -130,7 +130,11 @@ def same_quantity(a: float, unit_a: str, b: float, unit_b: str, tolerance: float
 
 
 # Aliases that are only units for some entities (see the module docstring).
-_LENGTH_ONLY = {"m", "in", '"', "''", "”", "″", "'", "’", "′"}
+# Characters that write an inch or foot mark ('10"', "10”", "5'"): quote runs are units of their own. Not the
+# opening quote “: on test-hand-train it followed a number twice, and reading it as inches lost one rule answer.
+QUOTE_CHARS = "\"'”″’′"
+_QUOTE_UNITS = {'"', "''", "”", "″", "'", "’", "′"}
+_LENGTH_ONLY = {"m", "in"} | _QUOTE_UNITS
 # The letter t is a ton only on a maximum weight ("3T jack"); on an item weight it is a fabric's thread count
 # ("190T polyester") or a stray letter: the rules' 15 item_weight answers in tons on the official train rows
 # with EasyOCR text were all wrong (official golds in tons: 32 of 3,000 item weights, 217 of 3,000 maximum
@@ -141,7 +145,7 @@ _TON_LETTER_ENTITIES = frozenset({"maximum_weight_recommendation"})
 def _norm(text: str) -> str:
     """Case- and punctuation-tolerant key: 'Fl. Oz.' -> 'fl oz', 'KGS' -> 'kgs', 'V~' stays 'v~'."""
     t = text.strip().lower().replace("\u03bc", "\u00b5")  # Greek mu -> micro sign
-    if t in {'"', "''", "”", "″", "'", "’", "′"}:
+    if t in _QUOTE_UNITS:
         return t
     t = re.sub(r"[.,:;()\[\]/]+", " ", t)
     t = re.sub(r"\s+", " ", t).strip()

@@ -14,7 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from layoutx.core.units import LENGTH_ENTITIES, allowed_units, is_length_only_alias, lookup_unit, resolve_unit
+from layoutx.core.units import (
+    LENGTH_ENTITIES,
+    QUOTE_CHARS,
+    allowed_units,
+    is_length_only_alias,
+    lookup_unit,
+    resolve_unit,
+)
 from layoutx.labels.tokens import HYPHENS, ONE_B_UNITS, fraction_at, split_glued, word_number
 from layoutx.ocr.types import Word
 
@@ -79,7 +86,7 @@ def text_height(word: Word) -> float:
 
 
 def _has_unit_chars(text: str) -> bool:
-    return any(c.isalpha() or c in "\"'”″’′µ" for c in text) and (
+    return any(c.isalpha() or c in QUOTE_CHARS or c == "µ" for c in text) and (
         not any(c.isdigit() for c in text) or text.lower() in ONE_B_UNITS)
 
 

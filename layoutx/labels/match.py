@@ -153,12 +153,14 @@ def match(words: Sequence[Word], gold: Quantity | str, entity: str) -> MatchResu
     hits = _hits(find_candidates(split, entity, lenient=True, split=False), q, entity)
     if hits:
         return MatchResult(split, _tag(len(split), hits), True, hits)
-    fixed_texts = unit_confusions([correct_confusions(w.text) for w in words], q.unit)
-    if fixed_texts != [w.text for w in words]:
-        orig, fixed, _ = split_repaired(words, fixed_texts)
-        hits = _hits(find_candidates(fixed, entity, lenient=True, split=False), q, entity)
-        if hits:
-            return MatchResult(orig, _tag(len(orig), hits), True, hits, confusion=True)
+    # the misreadings repaired on the OCR's words, then on their split pieces ("0Z.340g" -> "0" "Z" ...)
+    for base in (words, split):
+        fixed_texts = unit_confusions([correct_confusions(w.text) for w in base], q.unit)
+        if fixed_texts != [w.text for w in base]:
+            orig, fixed, _ = split_repaired(base, fixed_texts)
+            hits = _hits(find_candidates(fixed, entity, lenient=True, split=False), q, entity)
+            if hits:
+                return MatchResult(orig, _tag(len(orig), hits), True, hits, confusion=True)
     reason = UNIT_MISMATCH if _value_present(split, q) else VALUE_ABSENT
     return MatchResult(split, ["O"] * len(split), False, reason=reason)
 

@@ -26,13 +26,14 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from layoutx.core.boxes import split_box
-from layoutx.core.units import lookup_unit
+from layoutx.core.units import QUOTE_CHARS, lookup_unit
 from layoutx.ocr.types import Word
 
 # Runs of a word: a number (digit groups joined by single dots/commas, or a leading-dot decimal ".5" not
 # glued to a letter), a letter run, a run of quote marks (inch/foot signs), or any other single character.
 _SEGMENT_RE = re.compile(
-    r"(?P<num>\d+(?:[.,]\d+)*|(?<![^\W_])[.,]\d+)|(?P<alpha>[^\W\d_]+)|(?P<quote>[\"'”″’′]+)|(?P<other>.)", re.S
+    r"(?P<num>\d+(?:[.,]\d+)*|(?<![^\W_])[.,]\d+)|(?P<alpha>[^\W\d_]+)|(?P<quote>[" + re.escape(QUOTE_CHARS) + "]+)|(?P<other>.)",
+    re.S,
 )
 _PURE_NUMBER = re.compile(r"^(?:\d+(?:[.,]\d+)*[.,]?|[.,]\d+)$")
 # Characters stripped around a number word that was not split: "(500", "500)", "~12", "500:".
@@ -43,7 +44,7 @@ _TRAIL_PUNCT = ")]}>,;:.*!?-–—"
 _UNIT_PREFIXES = {"fl", "fl.", "f", "cu", "sq", "imp", "us", "fluid", "cubic"}  # "f": "16f oz." (the l dropped)
 # Letters that may be glued in front of a number of a quantity ("AC100-240V", "x30").
 _NUMBER_PREFIXES = {"x", "X", "AC", "DC", "ac", "dc", "Ac", "Dc"}
-_QUOTES = set("\"'”″’′")
+_QUOTES = set(QUOTE_CHARS)
 # Units after which OCR glues an "e": the EU estimated sign ℮ ("400ge", "250mLe").
 _ESTIMATED_SIGN_UNITS = frozenset({"gram", "kilogram", "milligram", "millilitre", "litre", "centilitre"})
 # "lb" misread with a one ("501b" is 50 lb, "800 1b" 800 lb): the only unit words with a digit
