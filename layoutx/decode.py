@@ -89,7 +89,7 @@ KEYWORD_WINDOW = 3
 # "Weight Capacity: 331 lbs" and "G.W.: 10 kg" are not the item's weight.
 NOT_KEYWORDS: dict[str, frozenset[str]] = {
     "item_weight": frozenset({"gross", "g.w", "gw", "capacity", "load", "max", "maximum", "user", "bearing",
-                              "limit", "belastbarkeit", "tragkraft", "tragfähigkeit"}),
+                              "limit", "maximale", "belastung", "belastbarkeit", "tragkraft", "tragfähigkeit"}),
 }
 # Nutrition-panel rows ("Total Fat 5 g", "Sodium 15 mg", "davon Zucker 14 g"): never the item's weight. In
 # the official train rows with EasyOCR text (extras/ocr/train_easyocr_text.csv, 164 item_weight rows with

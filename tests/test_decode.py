@@ -302,6 +302,7 @@ def test_units_misread_as_printed_are_read_as_quantities(texts, entity, answer) 
     (["PRODUCT", "WEIGHS:", "9.25", "LBS", "MAX", "WEIGH", "LIMIT:", "33", "LBS"], 7, "9.25 pound"),
     (["Shelf", "9", "kg", "Stand", "150", "kg", "capacity"], 4, "9.0 kilogram"),
     (["Shelf", "9", "kg", "Stand", "150", "kg", "steel"], 4, "150.0 kilogram"),  # no keyword: the largest print
+    (["Maximale", "Belastung:", "180", "kg", "Leichtgewichtler:", "1.15", "kg"], 2, "1.15 kilogram"),
 ])
 def test_a_weight_named_as_another_quantity_is_not_the_item_weight(texts, tall, answer) -> None:
     """Printed larger, but named a limit or a capacity, before it or right after its unit."""
