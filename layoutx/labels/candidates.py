@@ -82,7 +82,12 @@ def text_height(word: Word) -> float:
     characters much taller than wide, off an upright line), so that rotated print is not taken as large.
     A narrow "19" on an upright line is tall print (``UPRIGHT_DEGREES``)."""
     w, h = word.box[2] - word.box[0], word.box[3] - word.box[1]
-    return float(w if len(word.text) >= 2 and h > 1.5 * w and abs(word.angle) >= UPRIGHT_DEGREES else h)
+    return float(w if len(word.text) >= 2 and h > 1.5 * w and not upright(word) else h)
+
+
+def upright(word: Word) -> bool:
+    """The word's line runs within ``UPRIGHT_DEGREES`` of horizontal."""
+    return abs(word.angle) < UPRIGHT_DEGREES
 
 
 def _has_unit_chars(text: str) -> bool:
@@ -221,14 +226,14 @@ def stacked_candidates(words: Sequence[Word], entity: str) -> list[Candidate]:
     out: list[Candidate] = []
     for i, w in enumerate(words):
         reading = word_number(w.text)
-        if not reading or abs(w.angle) > 10:
+        if not reading or not upright(w):
             continue
         if i + 1 < len(words) and _unit_at(words, i + 1, entity, strict_unit) is not None:
             continue
         x0, y0, x1, y1 = w.box
         h = y1 - y0
         for j, u in enumerate(words):
-            if j == i or abs(u.angle) > 10 or not _has_unit_chars(u.text):
+            if j == i or not upright(u) or not _has_unit_chars(u.text):
                 continue
             unit = strict_unit(u.text.strip("().,:;"), entity)
             if unit is None:

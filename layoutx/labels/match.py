@@ -121,9 +121,10 @@ def unit_confusions(texts: Sequence[str], gold_unit: str) -> list[str]:
             prev in ("k", "K") and i > 1 and bool(word_number(texts[i - 2])))
         if gold_unit in ("ounce", "fluid ounce"):
             bare = t.rstrip(".,)")
-            if (after_number or prev.lower().rstrip(".") == "fl") and bare in ("0z", "0Z", "02"):
+            after_quantity = after_number or prev.lower().rstrip(".") == "fl"
+            if after_quantity and bare in ("0z", "0Z", "02"):
                 out[i] = "oz" + t[2:]
-            elif (after_number or prev.lower().rstrip(".") == "fl") and t == "0" and texts[i + 1:i + 2] in (["z"], ["Z"]):
+            elif after_quantity and t == "0" and texts[i + 1:i + 2] in (["z"], ["Z"]):
                 out[i] = "o"  # "28FL0Z" already cut into "28" "FL" "0" "Z"
             elif _GLUED_0Z.search(t):
                 out[i] = _GLUED_0Z.sub(r"o\1", t)

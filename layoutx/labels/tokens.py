@@ -317,11 +317,11 @@ def correct_confusions(text: str) -> str:
             while h > 0 and text[h - 1].isalpha():
                 h -= 1
             keep_to = 0
-            t = 0
-            while h < i and t < last_digit and run[t].isalpha():
-                t += 1
-                if lookup_unit(text[h:i] + run[:t]) is not None:  # "LB" of "1LB454G", "LBS" of "2LBS12"
-                    keep_to = t
+            lead = 0
+            while h < i and lead < last_digit and run[lead].isalpha():
+                lead += 1
+                if lookup_unit(text[h:i] + run[:lead]) is not None:  # "LB" of "1LB454G", "LBS" of "2LBS12"
+                    keep_to = lead
             # A confusable letter that starts the run must touch a digit or a separator to count.
             for p in range(keep_to, keep_from):
                 c = run[p]

@@ -141,23 +141,28 @@ def _prepare_text(data_cfg: Any, ocr_cfg: Any, data_dir: str | Path, cache_dir: 
                   summary: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """data=ocr_text: weak labels on text-only OCR rows (held-out images left out), optionally mixed with a
     synthetic image set (its train and validation splits appended to the text ones)."""
-    from layoutx.labels.dataset import build_text, build_version, load_built
-
     csv_path = _csv_path(data_cfg, "ocr_text", "a CSV with an ocr_text column")
     heldout = float(_get(data_cfg, "heldout_fraction", 0.5))
     val_fraction = float(_get(data_cfg, "val_fraction", 0.1))
     split_seed = int(_get(data_cfg, "split_seed", seed))
-    built = (Path(data_dir) / f"ocr_text-{csv_path.stem}"
-             / f"built-held{heldout}-val{val_fraction}-seed{split_seed}-{build_version()}")
-    if _built_ok(built):
-        ds = load_built(built)
-    else:
-        ds, _ = build_text(csv_path, built, heldout=heldout, val_fraction=val_fraction, seed=split_seed)
+    ds, built = _text_dataset(csv_path, data_dir, heldout, val_fraction, split_seed)
     summary.update(csv=str(csv_path), heldout_fraction=heldout, split_seed=split_seed, images=False,
                    text_dataset_dir=str(built), text_rows={k: len(ds[k]) for k in ds},
                    text_matched={k: int(sum(ds[k]["matched"])) for k in ds})
     ds = _mix_synthetic(ds, data_cfg, ocr_cfg, data_dir, cache_dir, seed, summary)
     return ds, summary
+
+
+def _text_dataset(csv_path: Path, data_dir: str | Path, heldout: float, val_fraction: float,
+                  split_seed: int) -> tuple[Any, Path]:
+    """The weak-label dataset of a text-only OCR CSV, built once per split and labelling code, and its folder."""
+    from layoutx.labels.dataset import build_text, build_version, load_built
+
+    built = (Path(data_dir) / f"ocr_text-{csv_path.stem}"
+             / f"built-held{heldout}-val{val_fraction}-seed{split_seed}-{build_version()}")
+    if _built_ok(built):
+        return load_built(built), built
+    return build_text(csv_path, built, heldout=heldout, val_fraction=val_fraction, seed=split_seed)[0], built
 
 
 def _concat(a: Any, b: Any) -> Any:
@@ -204,15 +209,10 @@ def _prepare_real(data_cfg: Any, ocr_cfg: Any, data_dir: str | Path, cache_dir: 
     if text_csv:  # real OCR text rows (no boxes: the dummy layout of layoutx.labels.match.text_ocr)
         from datasets import DatasetDict
 
-        from layoutx.labels.dataset import build_text, build_version, load_built
-
         text_path = _csv_path({"csv": text_csv}, "real", "a CSV with an ocr_text column")
         split_seed = int(_get(data_cfg, "split_seed", seed))
         val_fraction = float(_get(data_cfg, "val_fraction", 0.1))
-        built = (Path(data_dir) / f"ocr_text-{text_path.stem}"
-                 / f"built-held0.0-val{val_fraction}-seed{split_seed}-{build_version()}")
-        text = load_built(built) if _built_ok(built) else build_text(text_path, built, heldout=0.0,
-                                                                      val_fraction=val_fraction, seed=split_seed)[0]
+        text, _ = _text_dataset(text_path, data_dir, 0.0, val_fraction, split_seed)
         ds = DatasetDict({k: _concat(ds[k], text[k]) for k in ds})
         summary.update(text_csv=str(text_path), text_rows={k: len(text[k]) for k in text})
     ds = _mix_synthetic(ds, data_cfg, ocr_cfg, data_dir, cache_dir, seed, summary)
