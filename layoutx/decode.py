@@ -340,7 +340,7 @@ KEYWORD_FIRST: frozenset[str] = frozenset({"item_weight", "item_volume", "voltag
 RULES_FIRST: frozenset[str] = frozenset({"item_weight"})
 
 
-def _keyed_fallback(words: Sequence[Word], entity: str) -> _Cand | None:
+def keyed_fallback(words: Sequence[Word], entity: str) -> _Cand | None:
     """The fallback's pick among the candidates right after an entity keyword; None when there is none."""
     cands = [c for c in _possible(find_candidates(words, entity), entity) if _has_keyword(words, c.value_span[0], entity)]
     return _pick(words, cands, entity) if cands else None
@@ -554,7 +554,7 @@ def decode(words: Sequence[Word], probs: Sequence[Sequence[float]] | None, entit
     model_text = _text(model, entity)
     best, source = model, MODEL
     if fallback:
-        keyed = _keyed_fallback(words, entity) if entity in KEYWORD_FIRST else None
+        keyed = keyed_fallback(words, entity) if entity in KEYWORD_FIRST else None
         if keyed is None and entity in RULES_FIRST:
             keyed = _fallback(words, entity)
         if keyed is not None and _text(keyed, entity) != model_text:  # the model agreeing keeps its answer

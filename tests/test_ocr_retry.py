@@ -72,6 +72,21 @@ def test_second_pass_takes_a_quantity_the_retry_reads_only_through_a_misreading(
     assert final[3] is first[3]
 
 
+def test_an_item_weight_without_a_keyed_quantity_is_retried_and_takes_only_a_keyed_one():
+    """ "Protein 25 g" read, "NET WT 200g" missed: the retry's keyed 200 g replaces the first pass's words; a
+    retry with no keyed weight leaves them; a keyed first pass and other entities are not retried for it."""
+    assert wants_retry(ocr("Protein", "25", "g"), "item_weight")
+    assert not wants_retry(ocr("Net", "Wt", "25", "g"), "item_weight")
+    assert not wants_retry(ocr("Output", "12", "V"), "voltage")
+    first = [ocr("Protein", "25", "g"), ocr("Protein", "25", "g"), ocr("Protein", "25", "g")]
+    rows = [("a.jpg", "item_weight"), ("b.jpg", "item_weight"), ("c.jpg", "item_weight")]
+    retried = {"a.jpg": ocr("Protein", "25", "g", "NET", "WT", "200g"), "b.jpg": ocr("Protein", "25", "g", "200g"),
+               "c.jpg": ocr("nothing")}
+    final = second_pass(rows, first, lambda keys: {k: retried[k] for k in keys})
+    assert final[0] is retried["a.jpg"] and final[1] is first[1] and final[2] is first[2]
+    assert Extractor.rules().predict_ocr([(final[0], "item_weight", None)])[0].text == "200.0 gram"
+
+
 def test_second_pass_does_not_call_the_engine_when_no_row_needs_it():
     def again(keys: list[str]) -> dict:
         raise AssertionError("called")
