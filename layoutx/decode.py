@@ -264,6 +264,24 @@ def _resolve_span_unit(words: Sequence[Word], span: _Span, entity: str) -> str |
     return unit
 
 
+def _misread_unit(words: Sequence[Word], start: int, entity: str) -> tuple[str | None, int]:
+    """The unit the word(s) at ``start`` spell through the entity's usual unit misreadings (``REPAIR_UNITS``:
+    "31 0Z" is 31 ounces, "28 FL 0 Z" 28 fluid ounces), and how many words it takes; (None, 0) otherwise.
+    So a tagged value followed by a misread unit keeps that unit rather than the entity's likeliest."""
+    if start == 0 or start >= len(words):
+        return None, 0
+    texts = [w.text for w in words[start - 1 : start + 3]]
+    for gold in REPAIR_UNITS.get(entity, ()):
+        fixed = unit_confusions(texts, gold)
+        if fixed == texts:
+            continue
+        for k in range(len(fixed) - 1, 0, -1):
+            text = " ".join(fixed[1 : 1 + k])
+            if not any(c.isdigit() for c in text) and resolve_unit(text, entity) == gold:
+                return gold, k
+    return None, 0
+
+
 def _model_candidates(words: Sequence[Word], probs: Sequence[Sequence[float]], tags: Sequence[str],
                       entity: str) -> list[_Cand]:
     spans = tag_spans(tags, probs)
@@ -296,6 +314,8 @@ def _model_candidates(words: Sequence[Word], probs: Sequence[Sequence[float]], t
         uspan = uspan or unit_ends.get(start)
         if uspan is not None:
             unit = _resolve_span_unit(words, uspan, entity)
+            if unit is None and uspan.start == end:  # a tagged "0Z" after the value: a misread ounce
+                unit = _misread_unit(words, end, entity)[0]
             if unit is None:
                 continue  # tagged unit that the entity does not allow: another quantity
             factor = uspan.score
@@ -303,6 +323,8 @@ def _model_candidates(words: Sequence[Word], probs: Sequence[Sequence[float]], t
             used_units.add(uspan.start)
         else:
             unit, k, seen = _unit_words(words, end, entity)
+            if unit is None and not seen:
+                unit, k = _misread_unit(words, end, entity)
             if unit is not None:
                 factor, unit_idx = UNIT_ADJACENT, list(range(end, end + k))
             elif seen:

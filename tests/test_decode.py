@@ -68,6 +68,18 @@ def test_value_without_tagged_unit_takes_the_adjacent_unit_word() -> None:
     assert pred.score == pytest.approx(0.925 * UNIT_ADJACENT)
 
 
+def test_a_misread_unit_after_a_tagged_value_is_read_through_the_misreading() -> None:
+    """ "31 0Z": the model's value keeps the ounce the zero stands for, whether it tagged "0Z" as the unit
+    (the decoder used to drop that quantity) or not (it used to guess grams); the rules read it the same way."""
+    words = line(["METAL", "31", "0Z", "GARDEN"])
+    assert decode(words, probs(["O", "B-VALUE", "B-UNIT", "O"]), "item_weight", fallback=False).text == "31.0 ounce"
+    assert decode(words, probs(["O", "B-VALUE", "O", "O"]), "item_weight", fallback=False).text == "31.0 ounce"
+    assert decode(words, None, "item_weight").text == "31.0 ounce"
+    volume = line(["28", "FL", "0", "Z"])
+    assert decode(volume, probs(["B-VALUE", "O", "O", "O"]), "item_volume", fallback=False).text == "28.0 fluid ounce"
+    assert decode(words, probs(["O", "B-VALUE", "O", "O"]), "voltage", fallback=False).text == "31.0 volt"
+
+
 def test_value_without_any_unit_takes_the_entity_most_likely_unit() -> None:
     words = line(["Weight", "250", "net"])
     pred = decode(words, probs(["O", "B-VALUE", "O"]), "item_weight")
