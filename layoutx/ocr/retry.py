@@ -7,12 +7,14 @@ runs only where it can change the answer: a row of one of those entities on whos
 no quantity with a unit the entity allows (117 of the 760 rows). Its words replace the first pass's for that
 row only when they hold such a quantity, or, where the first pass's words give no answer even through the
 usual OCR misreadings, when the rules read one from the retry's that way ("1.25 0z": test-hand-train +3 rows,
-none lost). An item weight is also retried when none of the first pass's quantities follows a
-weight keyword ("Net Wt"), and then takes the retry's words only when one of theirs does: a per-serving
-"25 g" read large beside a "NET WT 200g" in small print (test-hand-train item_weight +3 rows, none lost; the
-same rule on voltages lost 2 of 2, so it stays with item weights). Chosen on test-hand-train alone (rules, non-length rows: 0.852 ->
-0.867; detector input min side 1280: 0.861, 1440: 0.862, 1600: 0.867, 2048: 0.856). Lengths are left out:
-OCR already reads their gold on 98% of rows.
+none lost). Chosen on test-hand-train alone (rules, non-length rows: 0.852 -> 0.867; detector input min side
+1280: 0.861, 1440: 0.862, 1600: 0.867, 2048: 0.856). Lengths are left out: OCR already reads their gold on 98%
+of rows.
+
+An item weight is also retried when none of the first pass's quantities follows a weight keyword ("Net Wt"),
+and then takes the retry's words only when one of theirs does: a per-serving "25 g" read large beside a
+"NET WT 200g" in small print (``KEYED_RETRY``; test-hand-train item_weight +3 rows, none lost; the same rule on
+voltages lost 2 of 2 rows, so it stays with item weights; +15% CPU per test-like row).
 
 Pure Python; engines are run by the caller through ``again`` (the cache, worker processes, Ray actors).
 """
