@@ -361,6 +361,11 @@ KEYWORD_FIRST: frozenset[str] = frozenset({"item_weight", "item_volume", "voltag
 # whenever the rules find a quantity at all.
 RULES_FIRST: frozenset[str] = frozenset({"item_weight"})
 
+# Entities whose rules, where no candidate follows a keyword, pick among the quantities printed twice in two
+# units when there are any: a net weight is declared that way ("8.82 oz (250 g)"), a dose or serving size
+# seldom ("600 mg" printed larger). Test-hand-train rules +2 rows, none lost; the official-gold text rows +1 / -1.
+PAIRED_FIRST: frozenset[str] = frozenset({"item_weight"})
+
 
 def keyed_fallback(words: Sequence[Word], entity: str) -> _Cand | None:
     """The fallback's pick among the candidates right after an entity keyword; None when there is none."""
@@ -422,6 +427,9 @@ def _pick(words: Sequence[Word], cands: Sequence[Candidate], entity: str) -> _Ca
     if not keyed:
         pool = [c for c in pool if not _nutrient_row(words, c.value_span[0], entity)
                 and not _other_quantity(words, c, entity)] or pool
+        if entity in PAIRED_FIRST:
+            paired = _paired_words(words, entity)
+            pool = [c for c in pool if c.value_span[0] in paired] or pool
     wanted = DIMENSION_ORIENTATIONS.get(entity)
     if wanted is not None and not keyed:  # a drawing: a label printed along the entity's line wins
         along = [c for c in pool if orientation(words[c.value_span[0]].angle) in wanted]
@@ -613,23 +621,38 @@ def _first_printing(words: Sequence[Word], cand: _Cand | None, entity: str) -> _
     fluid ounces): the conversion check keeps a misreading or a weight from pairing by chance."""
     if cand is None or cand.range is not None or not cand.indices:
         return cand
-    fixed, owner = repair_words(words, entity)
-    cands = find_candidates(fixed, entity, split=False, unit_of=_volume_ounce if entity == "item_volume" else None)
-    second = False  # the previous candidate is itself a second printing: it cannot start another pair
-    for prev, cur in zip(cands, cands[1:]):
-        pair = (not second and cur.start - prev.end <= PAIR_GAP
-                and same_quantity(prev.value, prev.unit, cur.value, cur.unit))
+    pairs, owner = _printing_pairs(words, entity)
+    for prev, cur in pairs:
         if owner[cur.value_span[0]] in cand.indices and cur.value == cand.value and cur.unit == cand.unit:
-            if pair:
-                spans = [prev.value_span] + ([prev.unit_span] if prev.unit_span else [])
-                idx = sorted({owner[i] for a, b in spans for i in range(a, b)})
-                return _Cand(prev.value, prev.unit, cand.score, idx, None, cand.weak)
-            break
-        second = pair
+            spans = [prev.value_span] + ([prev.unit_span] if prev.unit_span else [])
+            idx = sorted({owner[i] for a, b in spans for i in range(a, b)})
+            return _Cand(prev.value, prev.unit, cand.score, idx, None, cand.weak)
     return cand
 
 
+def _printing_pairs(words: Sequence[Word], entity: str) -> tuple[list[tuple[Candidate, Candidate]], list[int]]:
+    """The quantities printed twice in two units, as (first, second) printings over the words with the usual
+    misreadings repaired (``_first_printing``), and for each repaired word the index of the word it came from."""
+    fixed, owner = repair_words(words, entity)
+    cands = find_candidates(fixed, entity, split=False, unit_of=_volume_ounce if entity == "item_volume" else None)
+    pairs: list[tuple[Candidate, Candidate]] = []
+    second = False  # the previous candidate is itself a second printing: it cannot start another pair
+    for prev, cur in zip(cands, cands[1:]):
+        second = (not second and cur.start - prev.end <= PAIR_GAP
+                  and same_quantity(prev.value, prev.unit, cur.value, cur.unit))
+        if second:
+            pairs.append((prev, cur))
+    return pairs, owner
+
+
+def _paired_words(words: Sequence[Word], entity: str) -> set[int]:
+    """The words of the numbers of quantities printed twice in two units ("8.82 oz (250 g)")."""
+    pairs, owner = _printing_pairs(words, entity)
+    return {owner[i] for pair in pairs for c in pair for i in range(*c.value_span)}
+
+
 PAIR_GAP = 2  # words allowed between the two printings of one quantity: "(" or "/"
+
 
 
 def _volume_ounce(text: str, entity: str) -> str | None:

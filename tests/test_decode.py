@@ -80,6 +80,17 @@ def test_a_misread_unit_after_a_tagged_value_is_read_through_the_misreading() ->
     assert decode(words, probs(["O", "B-VALUE", "O", "O"]), "voltage", fallback=False).text == "31.0 volt"
 
 
+def test_an_unkeyed_item_weight_prefers_a_quantity_printed_in_two_units() -> None:
+    """A dose printed large ("600 mg") loses to the net weight declared twice ("8.82 oz (250 g)", the first
+    printing answering); without a pair the larger print still wins, and a keyword still comes first."""
+    words = line(["NAC", "600", "mg", "8.82", "oz", "(", "250", "g", ")"], {1: 40.0, 2: 40.0})
+    assert decode(words, None, "item_weight").text == "8.82 ounce"
+    assert decode(line(["NAC", "600", "mg", "250", "g"], {1: 40.0, 2: 40.0}), None, "item_weight").text == "600.0 milligram"
+    keyed = line(["Net", "Wt", "300", "g", "8.82", "oz", "(", "250", "g", ")"])
+    assert decode(keyed, None, "item_weight").text == "300.0 gram"
+    assert decode(words, None, "maximum_weight_recommendation").text == "600.0 milligram"  # item weights only
+
+
 def test_value_without_any_unit_takes_the_entity_most_likely_unit() -> None:
     words = line(["Weight", "250", "net"])
     pred = decode(words, probs(["O", "B-VALUE", "O"]), "item_weight")
