@@ -326,9 +326,12 @@ def test_units_misread_as_printed_are_read_as_quantities(texts, entity, answer) 
     (["Shelf", "9", "kg", "Stand", "150", "kg", "capacity"], 4, "9.0 kilogram"),
     (["Shelf", "9", "kg", "Stand", "150", "kg", "steel"], 4, "150.0 kilogram"),  # no keyword: the largest print
     (["Maximale", "Belastung:", "180", "kg", "Leichtgewichtler:", "1.15", "kg"], 2, "1.15 kilogram"),
+    # the same quantity printed again elsewhere, unnamed, is still the capacity
+    (["400", "LBS", "ONLY", "27", "LBS", "400", "LBS", "CAPACITY"], 0, "27.0 pound"),
 ])
 def test_a_weight_named_as_another_quantity_is_not_the_item_weight(texts, tall, answer) -> None:
-    """Printed larger, but named a limit or a capacity, before it or right after its unit."""
+    """Printed larger, but named a limit or a capacity, before it or right after its unit (there or where the
+    same quantity is printed again)."""
     assert decode(split_glued(line(texts, heights={tall: 40.0})), None, "item_weight").text == answer
 
 
