@@ -90,6 +90,9 @@ KEYWORD_WINDOW = 3
 NOT_KEYWORDS: dict[str, frozenset[str]] = {
     "item_weight": frozenset({"gross", "g.w", "gw", "capacity", "load", "max", "maximum", "user", "bearing",
                               "limit", "maximale", "belastung", "belastbarkeit", "tragkraft", "tragfähigkeit"}),
+    # the item's own weight beside a maximum load (official-gold text rows +1, test-hand-train rules unchanged)
+    "maximum_weight_recommendation": frozenset({"net", "wt", "nw", "n.w", "netwt", "weighs", "gross", "g.w", "gw",
+                                                "self-weight", "self"}),
 }
 # Nutrition-panel rows ("Total Fat 5 g", "Sodium 15 mg", "davon Zucker 14 g"): never the item's weight. In
 # the official train rows with EasyOCR text (extras/ocr/train_easyocr_text.csv, 164 item_weight rows with

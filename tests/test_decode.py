@@ -335,6 +335,14 @@ def test_a_weight_named_as_another_quantity_is_not_the_item_weight(texts, tall, 
     assert decode(split_glued(line(texts, heights={tall: 40.0})), None, "item_weight").text == answer
 
 
+def test_a_net_weight_is_not_the_maximum_weight() -> None:
+    """A maximum load printed small beside the item's own, larger, net weight."""
+    texts = ["NET", "WT", "1.4", "KG", "pets", "under", "8", "kg"]
+    assert decode(split_glued(line(texts, {2: 40.0, 3: 40.0})), None, "maximum_weight_recommendation").text == "8 kilogram"
+    texts[:2] = ["Size", "is"]  # no weight keyword: the larger print
+    assert decode(split_glued(line(texts, {2: 40.0, 3: 40.0})), None, "maximum_weight_recommendation").text == "1.4 kilogram"
+
+
 def _drawing() -> list[Word]:
     """A dimension drawing: a product silhouette's labels — "40 cm" below it (width), "25 cm" beside it
     upright, "15 cm" beside it read bottom to top, "10 cm" on the slanted depth line, all the same size."""
