@@ -91,6 +91,8 @@ NOT_KEYWORDS: dict[str, frozenset[str]] = {
     "item_weight": frozenset({"gross", "g.w", "gw", "capacity", "load", "max", "maximum", "user", "bearing",
                               "limit", "maximale", "belastung", "belastbarkeit", "tragkraft", "tragfähigkeit"}),
     # the item's own weight beside a maximum load (official-gold text rows +1, test-hand-train rules unchanged)
+    # a battery's charging / regulation voltage beside its rated one ("6 V 4.5 Ah"; test-hand-train +2, none lost)
+    "voltage": frozenset({"regulation", "charge", "charging", "float", "cut-off", "cutoff"}),
     "maximum_weight_recommendation": frozenset({"net", "wt", "nw", "n.w", "netwt", "weighs", "gross", "g.w", "gw",
                                                 "self-weight", "self"}),
 }

@@ -343,6 +343,14 @@ def test_a_net_weight_is_not_the_maximum_weight() -> None:
     assert decode(split_glued(line(texts, {2: 40.0, 3: 40.0})), None, "maximum_weight_recommendation").text == "1.4 kilogram"
 
 
+def test_a_battery_charging_voltage_is_not_its_voltage() -> None:
+    """ "(6 V 4.5 Ah)" on a lead-acid battery, then its charging table: "Voltage Regulation 6.80-6.90 V"."""
+    texts = ["C4.5S", "(", "6", "V", "4.5", "Ah", ")", "Constant", "Voltage", "Charge", "Voltage", "Regulation", "6.80",
+             "-", "6.90", "V"]
+    assert decode(split_glued(line(texts, {12: 30.0, 14: 30.0})), None, "voltage").text == "6.0 volt"
+    assert decode(split_glued(line(["Input", "Voltage", "12", "V"])), None, "voltage").text == "12.0 volt"
+
+
 def _drawing() -> list[Word]:
     """A dimension drawing: a product silhouette's labels — "40 cm" below it (width), "25 cm" beside it
     upright, "15 cm" beside it read bottom to top, "10 cm" on the slanted depth line, all the same size."""
