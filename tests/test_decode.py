@@ -284,6 +284,7 @@ def test_fallback_repairs_ocr_misreadings_only_when_nothing_reads_as_is() -> Non
     assert decode(split_glued(line(["NET", "WT", "8", "0z"])), None, "item_weight").text == "8.0 ounce"
     assert decode(split_glued(line(["33.8", "FL.", "0Z"])), None, "item_volume").text == "33.8 fluid ounce"
     assert decode(split_glued(line(["85", "9"])), None, "item_weight").text == "85.0 gram"
+    assert decode(split_glued(line(["Weight", "7.3k9"])), None, "item_weight").text == "7.3 kilogram"
     # a quantity that reads as printed wins: the repair pass does not run
     assert decode(split_glued(line(["1OOW", "max", "60W"])), None, "wattage").text == "60.0 watt"
     # a "9" is a gram only for weights, and nothing numeric stays nothing

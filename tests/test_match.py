@@ -267,6 +267,7 @@ def test_unit_confusions_only_for_the_gold_unit():
     assert unit_confusions(["3.5", "0z", "80z", "9"], "ounce") == ["3.5", "oz", "8oz", "9"]
     assert unit_confusions(["33.8", "FL.", "0Z", "Hi", "0z"], "fluid ounce") == ["33.8", "FL.", "oz", "Hi", "0z"]
     assert unit_confusions(["250", "k", "9", "1809"], "kilogram") == ["250", "k", "g", "180g"]
+    assert unit_confusions(["7.3k9", "50", "K9", "k9"], "kilogram") == ["7.3kg", "50", "Kg", "k9"]  # "k9": a kg
     assert unit_confusions(["24", "'"], "inch") == ["24", '"']
     assert unit_confusions(["24", "'"], "foot") == ["24", "'"]
     assert tagged("Serving 100 9 / 3.5 0z", "3.5 ounce", "item_weight") == [

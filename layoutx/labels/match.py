@@ -34,6 +34,7 @@ from layoutx.ocr.types import OcrResult, Word
 REL_TOL = 1e-6
 _GLUED_0Z = re.compile(r"(?<=[\dlL])0([zZ])(?![A-Za-z0-9])")
 _GLUED_9 = re.compile(r"(?<=\d)9$")
+_GLUED_K9 = re.compile(r"(?<=\d)([kK])9$")
 _GLUED_QUOTE = re.compile(r"(?<=\d)'$")
 
 # Why a row did not match (for reports).
@@ -112,7 +113,7 @@ def split_repaired(words: Sequence[Word], texts: Sequence[str]) -> tuple[list[Wo
 def unit_confusions(texts: Sequence[str], gold_unit: str) -> list[str]:
     """Units misread as digits right after a number, repaired for the second pass (same lengths):
     "0z"/"02" -> "oz" ("8 0z", "33.8 FL. 0Z.", "80z" -> "8oz", "28FL0Z" -> "28FLOZ"), a "9" for "g" when the gold is in grams or kilograms
-    ("85 9", "k 9", "1809" -> "180g"), and a single quote for an inch mark when the gold is in inches
+    ("85 9", "k 9", "1809" -> "180g", "7.3k9" -> "7.3kg"), and a single quote for an inch mark when the gold is in inches
     (EasyOCR reads " as '). Only the gold's own unit is repaired, so no other unit can appear."""
     out = list(texts)
     for i, t in enumerate(texts):
@@ -131,8 +132,12 @@ def unit_confusions(texts: Sequence[str], gold_unit: str) -> list[str]:
         elif gold_unit in ("gram", "kilogram"):
             if after_number and t == "9":
                 out[i] = "g"
+            elif after_number and t in ("k9", "K9"):
+                out[i] = t[0] + "g"
             elif _GLUED_9.search(t):
                 out[i] = _GLUED_9.sub("g", t)
+            elif _GLUED_K9.search(t):
+                out[i] = _GLUED_K9.sub(r"\1g", t)
         elif gold_unit == "inch":
             if t == "'" and after_number:
                 out[i] = '"'
