@@ -90,9 +90,9 @@ KEYWORD_WINDOW = 3
 NOT_KEYWORDS: dict[str, frozenset[str]] = {
     "item_weight": frozenset({"gross", "g.w", "gw", "capacity", "load", "max", "maximum", "user", "bearing",
                               "limit", "maximale", "belastung", "belastbarkeit", "tragkraft", "tragfähigkeit"}),
-    # the item's own weight beside a maximum load (official-gold text rows +1, test-hand-train rules unchanged)
     # a battery's charging / regulation voltage beside its rated one ("6 V 4.5 Ah"; test-hand-train +2, none lost)
     "voltage": frozenset({"regulation", "charge", "charging", "float", "cut-off", "cutoff"}),
+    # the item's own weight beside a maximum load (official-gold text rows +1, test-hand-train rules unchanged)
     "maximum_weight_recommendation": frozenset({"net", "wt", "nw", "n.w", "netwt", "weighs", "gross", "g.w", "gw",
                                                 "self-weight", "self"}),
 }
@@ -659,7 +659,6 @@ def _paired_words(words: Sequence[Word], entity: str) -> set[int]:
 
 
 PAIR_GAP = 2  # words allowed between the two printings of one quantity: "(" or "/"
-
 
 
 def _volume_ounce(text: str, entity: str) -> str | None:
