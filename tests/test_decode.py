@@ -78,6 +78,10 @@ def test_a_misread_unit_after_a_tagged_value_is_read_through_the_misreading() ->
     volume = line(["28", "FL", "0", "Z"])
     assert decode(volume, probs(["B-VALUE", "O", "O", "O"]), "item_volume", fallback=False).text == "28.0 fluid ounce"
     assert decode(words, probs(["O", "B-VALUE", "O", "O"]), "voltage", fallback=False).text == "31.0 volt"
+    # on a volume, the ounce after the model's value is a fluid ounce ("12 OZ CANS"), as the rules read it
+    cans = line(["12", "OZ", "CANS"])
+    assert decode(cans, probs(["B-VALUE", "O", "O"]), "item_volume", fallback=False).text == "12.0 fluid ounce"
+    assert decode(cans, None, "item_volume").text == "12.0 fluid ounce"
 
 
 def test_an_unkeyed_item_weight_prefers_a_quantity_printed_in_two_units() -> None:
