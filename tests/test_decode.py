@@ -565,13 +565,17 @@ def test_the_model_alone_skips_quantities_the_rules_never_answer() -> None:
 
 
 def test_a_guessed_unit_gives_way_to_a_unit_the_rules_read_through_a_misreading() -> None:
-    """The model tags "12" of "12 0Z" on a can; no unit is printed as read, so its unit is a guess (ml). The
-    rules read "0Z" as an ounce, a fluid ounce on a volume where no volume unit is printed: that answers."""
+    """The model tags "12" of "12 0Z" on a can: the decoder reads "0Z" as the misread ounce, a fluid ounce on a
+    volume, as the rules do. Where nothing after the value reads as a unit ("12 CANS"), its unit is a guess
+    (ml), and the rules' reading through a misreading elsewhere ("12 0Z" printed again) answers instead."""
     words = split_glued(line(["WATERMELON", "12", "0Z"]))
     model_only = decode(words, probs(["O", "B-VALUE", "O"]), "item_volume", fallback=False)
-    assert model_only.text == "12.0 millilitre"
-    pred = decode(words, probs(["O", "B-VALUE", "O"]), "item_volume")
-    assert (pred.text, pred.source, pred.word_indices) == ("12.0 fluid ounce", FALLBACK, (1, 2))
+    assert (model_only.text, model_only.word_indices) == ("12.0 fluid ounce", (1, 2))
+    words = split_glued(line(["12", "CANS", "WATERMELON", "12", "0Z"]))
+    tags = probs(["B-VALUE", "O", "O", "O", "O"])
+    assert decode(words, tags, "item_volume", fallback=False).text == "12.0 millilitre"
+    pred = decode(words, tags, "item_volume")
+    assert (pred.text, pred.source, pred.word_indices) == ("12.0 fluid ounce", FALLBACK, (3, 4))
 
 
 def test_a_tagged_fraction_is_one_number() -> None:
