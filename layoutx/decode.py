@@ -289,6 +289,21 @@ def _misread_unit(words: Sequence[Word], start: int, entity: str) -> tuple[str |
     return None, 0
 
 
+def _misread_value(words: Sequence[Word], index: int, entity: str) -> tuple[float, str | None] | None:
+    """A tagged value word that reads as a number only through the usual misreadings (``repair_words``: "25o"
+    is 250, "30Z" 3 with a glued misread ounce): the number, and the unit glued to it if any; None when the
+    word does not read that way or something other than an allowed unit is glued to it."""
+    fixed, owner = repair_words(words, entity)
+    pieces = [f.text for f, o in zip(fixed, owner) if o == index]
+    number = word_number(pieces[0]) if pieces else ()
+    if not number:
+        return None
+    if len(pieces) == 1:
+        return number[0], None
+    unit = (_volume_ounce if entity == "item_volume" else resolve_unit)(" ".join(pieces[1:]), entity)
+    return (number[0], unit) if unit is not None else None
+
+
 def _model_candidates(words: Sequence[Word], probs: Sequence[Sequence[float]], tags: Sequence[str],
                       entity: str) -> list[_Cand]:
     spans = tag_spans(tags, probs)
@@ -311,6 +326,12 @@ def _model_candidates(words: Sequence[Word], probs: Sequence[Sequence[float]], t
     for group in groups:
         start, end = group[0].start, group[-1].end
         read = _span_numbers(words, start, end)
+        glued: str | None = None  # a unit the repair finds glued to a misread value ("30Z": 3 oz)
+        if read is None and end - start == 1:
+            misread = _misread_value(words, start, entity)
+            if misread is None:
+                continue
+            read, glued = ([misread[0]], [start], False), misread[1]
         if read is None:
             continue
         nums, idx, ranged = read
@@ -319,7 +340,9 @@ def _model_candidates(words: Sequence[Word], probs: Sequence[Sequence[float]], t
         # unit: a tagged UNIT span right after (or one punctuation word after), or right before
         uspan = units.get(end) or (units.get(end + 1) if end < len(words) and not words[end].text.isalnum() else None)
         uspan = uspan or unit_ends.get(start)
-        if uspan is not None:
+        if glued is not None:
+            unit, factor, unit_idx = glued, UNIT_ADJACENT, [start]
+        elif uspan is not None:
             unit = _resolve_span_unit(words, uspan, entity)
             if unit is None and uspan.start == end:  # a tagged "0Z" after the value: a misread ounce
                 unit = _misread_unit(words, end, entity)[0]

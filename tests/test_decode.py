@@ -95,6 +95,16 @@ def test_an_unkeyed_item_weight_prefers_a_quantity_printed_in_two_units() -> Non
     assert decode(words, None, "maximum_weight_recommendation").text == "600.0 milligram"  # item weights only
 
 
+def test_a_tagged_value_word_that_reads_only_through_a_misreading_is_read_so() -> None:
+    """The model tags the whole of "30Z" (3 oz, the o read as a zero and glued) or "25o" (250) as the value:
+    the decoder reads them through the usual repairs instead of dropping them; a word that is no number stays none."""
+    assert decode(line(["NETWT", "30Z", "CUPS"]), probs(["O", "B-VALUE", "O"]), "item_weight",
+                  fallback=False).text == "3.0 ounce"
+    assert decode(line(["Capacity:", "25o", "lbs"]), probs(["O", "B-VALUE", "B-UNIT"]),
+                  "maximum_weight_recommendation", fallback=False).text == "250 pound"
+    assert decode(line(["NETWT", "CUPS"]), probs(["O", "B-VALUE"]), "item_weight", fallback=False).text == ""
+
+
 def test_value_without_any_unit_takes_the_entity_most_likely_unit() -> None:
     words = line(["Weight", "250", "net"])
     pred = decode(words, probs(["O", "B-VALUE", "O"]), "item_weight")
