@@ -260,11 +260,13 @@ def _unit_words(words: Sequence[Word], start: int, entity: str) -> tuple[str | N
 
 
 def _resolve_span_unit(words: Sequence[Word], span: _Span, entity: str) -> str | None:
+    """The unit a tagged UNIT span spells (on a volume an ounce is a fluid ounce, as in ``_unit_words``)."""
+    resolve = _volume_ounce if entity == "item_volume" else resolve_unit
     text = " ".join(w.text for w in words[span.start : span.end])
-    unit = resolve_unit(text, entity)
+    unit = resolve(text, entity)
     if unit is None:  # a UNIT span that also holds punctuation: "( g )"
         for i in range(span.start, span.end):
-            unit = resolve_unit(words[i].text, entity)
+            unit = resolve(words[i].text, entity)
             if unit is not None:
                 break
     return unit

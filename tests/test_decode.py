@@ -82,6 +82,7 @@ def test_a_misread_unit_after_a_tagged_value_is_read_through_the_misreading() ->
     cans = line(["12", "OZ", "CANS"])
     assert decode(cans, probs(["B-VALUE", "O", "O"]), "item_volume", fallback=False).text == "12.0 fluid ounce"
     assert decode(cans, None, "item_volume").text == "12.0 fluid ounce"
+    assert decode(cans, probs(["B-VALUE", "B-UNIT", "O"]), "item_volume", fallback=False).text == "12.0 fluid ounce"
 
 
 def test_an_unkeyed_item_weight_prefers_a_quantity_printed_in_two_units() -> None:
@@ -161,11 +162,13 @@ def test_unit_not_allowed_for_the_entity_discards_the_candidate() -> None:
     assert decode(words, probs(["B-VALUE", "B-UNIT"]), "width").text == ""
     # the same with an untagged kg after the number
     assert decode(words, probs(["B-VALUE", "O"]), "width", fallback=False).text == ""
-    # a bare "oz" is a weight: not an item_volume unit; the fallback then finds the millilitres (which
-    # are not 8 fl oz: as "8 oz 236 ml" the oz would be their first printing, in fluid ounces)
-    words = line(["8", "oz", "300", "ml"])
+    # grams are a weight, not an item_volume unit: the fallback then finds the millilitres; a bare "oz" after
+    # the model's value on a volume is a fluid ounce, as test-hand-train writes it ("12 OZ CANS")
+    words = line(["8", "g", "300", "ml"])
     pred = decode(words, probs(["B-VALUE", "B-UNIT", "O", "O"]), "item_volume")
     assert (pred.text, pred.source) == ("300.0 millilitre", FALLBACK)
+    pred = decode(line(["8", "oz", "300", "ml"]), probs(["B-VALUE", "B-UNIT", "O", "O"]), "item_volume")
+    assert (pred.text, pred.source) == ("8.0 fluid ounce", MODEL)
     # "m" is a metre only for lengths
     assert decode(line(["3", "m"]), probs(["B-VALUE", "B-UNIT"]), "item_weight", fallback=False).text == ""
     assert decode(line(["3", "m"]), probs(["B-VALUE", "B-UNIT"]), "width").text == "3.0 metre"
