@@ -612,7 +612,7 @@ def decode(words: Sequence[Word], probs: Sequence[Sequence[float]] | None, entit
         model = _ranked(words, probs, entity, 0.0 if model is not None else RANK_MIN) or model
     if model is None and weak:
         model = max(weak, key=lambda c: c.score)
-    model = _first_printing(words, model, entity)
+    model = _first_printing(words, _whole_value(words, model, entity), entity)
     model_text = _text(model, entity)
     best, source = model, MODEL
     if fallback:
@@ -659,6 +659,19 @@ def _first_printing(words: Sequence[Word], cand: _Cand | None, entity: str) -> _
             spans = [prev.value_span] + ([prev.unit_span] if prev.unit_span else [])
             idx = sorted({owner[i] for a, b in spans for i in range(a, b)})
             return _Cand(prev.value, prev.unit, cand.score, idx, None, cand.weak)
+    return cand
+
+
+def _whole_value(words: Sequence[Word], cand: _Cand | None, entity: str) -> _Cand | None:
+    """The model's value as the rules read it when the model tagged only the end of it: the ounces of a
+    pounds-and-ounces weight ("1 LB . 2 OZ" is 18 oz, not 2), the last part of a fraction ("3 / 4 oz")."""
+    if cand is None or cand.range is not None or not cand.indices:
+        return cand
+    for c in find_candidates(words, entity):
+        lo, hi = c.value_span
+        if c.unit == cand.unit and c.value != cand.value and lo < min(cand.indices) < hi:
+            idx = sorted(set(range(lo, hi)) | set(cand.indices))
+            return _Cand(c.value, c.unit, cand.score, idx, None, cand.weak, cand.guessed)
     return cand
 
 

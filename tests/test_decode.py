@@ -106,6 +106,18 @@ def test_a_tagged_value_word_that_reads_only_through_a_misreading_is_read_so() -
     assert decode(line(["NETWT", "CUPS"]), probs(["O", "B-VALUE"]), "item_weight", fallback=False).text == ""
 
 
+def test_a_model_value_that_ends_a_longer_reading_is_read_whole() -> None:
+    """ "(1 LB . 2 OZ)" tagged as two quantities: the model's 2 oz is the end of 18 oz, as the rules read it."""
+    words = line(["(", "1", "LB", ".", "2", "OZ", ")"])
+    tags = probs(["O", "B-VALUE", "B-UNIT", "O", "B-VALUE", "B-UNIT", "O"])
+    tags[1] = probs(["B-VALUE"], 0.6)[0]  # the ounces score higher
+    assert decode(words, tags, "item_weight", fallback=False).text == "18.0 ounce"
+    assert decode(line(["2", "OZ"]), probs(["B-VALUE", "B-UNIT"]), "item_weight", fallback=False).text == "2.0 ounce"
+    # the model tags only the denominator of "3 / 4 oz": the whole fraction
+    words = line(["NET", "WT", "3", "/", "4", "oz"])
+    assert decode(words, probs(["O", "O", "O", "O", "B-VALUE", "B-UNIT"]), "item_weight", fallback=False).text == "0.75 ounce"
+
+
 def test_value_without_any_unit_takes_the_entity_most_likely_unit() -> None:
     words = line(["Weight", "250", "net"])
     pred = decode(words, probs(["O", "B-VALUE", "O"]), "item_weight")
