@@ -327,13 +327,11 @@ def _model_candidates(words: Sequence[Word], probs: Sequence[Sequence[float]], t
         start, end = group[0].start, group[-1].end
         read = _span_numbers(words, start, end)
         glued: str | None = None  # a unit the repair finds glued to a misread value ("30Z": 3 oz)
-        if read is None and end - start == 1:
-            misread = _misread_value(words, start, entity)
+        if read is None:
+            misread = _misread_value(words, start, entity) if end - start == 1 else None
             if misread is None:
                 continue
             read, glued = ([misread[0]], [start], False), misread[1]
-        if read is None:
-            continue
         nums, idx, ranged = read
         ranged = ranged or len(group) > 1
         vscore = sum(s.score * (s.end - s.start) for s in group) / sum(s.end - s.start for s in group)
